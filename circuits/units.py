@@ -1,0 +1,328 @@
+"""Physical quantities: reading ``"2.5 mA"`` or ``"4k7"`` and writing ``"2.5 mA"`` back.
+
+One reader serves three writers: students typing answers, teachers typing course files, and
+netlists (``R1 a b 4k7``). They disagree on one letter, so the rules are spelled out here.
+
+Reading rules
+-------------
+A quantity is a number, optional spaces, then an optional *suffix*. The number is a decimal with an
+optional exponent (``2.5``, ``-3``, ``.5``, ``2.5e-3``) or RKM notation where the prefix letter
+stands for the decimal point (``4k7`` = 4700, ``2m5`` = 0.0025, ``4R7`` = 4.7, ``1M5`` = 1.5e6 as
+in IEC 60062). The suffix is read in this order:
+
+1. A unit on its own: ``V``, ``A``, ``W``, ``Ohm``/``ohm``/``Ω``, ``F``, ``H``, ``s``, ``Hz``,
+   ``deg``/``°`` (and spelled-out names such as ``volts``). So ``10F`` is ten farads and ``1s``
+   one second, as a student means them, although SPICE would read ``F`` as femto.
+2. ``meg`` in any letter case means mega (SPICE style), optionally followed by a unit:
+   ``1meg``, ``1MEG``, ``2megohm``.
+3. One prefix letter, optionally followed by a unit. Prefixes are SPICE's: ``f p n u µ m k g t``
+   (``µ`` as micro sign or Greek mu), matched in any letter case, with one exception:
+
+   * with a unit after it, SI case rules apply to ``m``/``M``: ``mA`` is milli, ``MΩ``, ``MHz``
+     are mega;
+   * with no unit after it, a lowercase ``m`` is milli (SPICE and SI agree) but a bare uppercase
+     ``M`` is refused as ambiguous: SPICE reads ``1M`` as 1 milli, most people mean 1 mega. The
+     message asks for ``meg`` or ``m``.
+
+Anything else (``5 Vx``, ``abc``, an empty string, ``inf``) raises
+:class:`~circuits.errors.UnitError`
+with a plain message. A quantity written without a unit takes ``default_unit`` (or ``""``).
+
+Canonical units are exactly those in :data:`KNOWN_UNITS`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from circuits.errors import UnitError
+
+__all__ = [
+    "KNOWN_UNITS",
+    "UNIT_KINDS",
+    "Quantity",
+    "format_quantity",
+    "format_value",
+    "parse_quantity",
+]
+
+KNOWN_UNITS: frozenset[str] = frozenset({"V", "A", "W", "Ohm", "F", "H", "s", "Hz", "deg", ""})
+"""Canonical unit names. ``""`` is a dimensionless number."""
+
+UNIT_KINDS: dict[str, str] = {
+    "V": "voltage",
+    "A": "current",
+    "W": "power",
+    "Ohm": "resistance",
+    "F": "capacitance",
+    "H": "inductance",
+    "s": "time",
+    "Hz": "frequency",
+    "deg": "angle",
+    "": "plain number",
+}
+"""What each canonical unit measures, in words a student reads in a diagnosis."""
+
+_DISPLAY_UNIT = {"Ohm": "Ω", "deg": "°"}
+
+# Exact spellings (case-sensitive) of single-letter units. Lowercase "f" is femto, not farad,
+# and "S" would be siemens, so neither is here.
+_UNIT_EXACT: dict[str, str] = {
+    "V": "V", "v": "V",
+    "A": "A", "a": "A",
+    "W": "W", "w": "W",
+    "F": "F",
+    "H": "H", "h": "H",
+    "s": "s",
+    "Ω": "Ohm", "\u2126": "Ohm",
+    "°": "deg", "º": "deg",
+}
+# Spelled-out units, matched in any letter case.
+_UNIT_WORDS: dict[str, str] = {
+    "volt": "V", "volts": "V",
+    "amp": "A", "amps": "A", "ampere": "A", "amperes": "A",
+    "watt": "W", "watts": "W",
+    "ohm": "Ohm", "ohms": "Ohm",
+    "farad": "F", "farads": "F",
+    "henry": "H", "henries": "H", "henrys": "H",
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+    "hz": "Hz", "hertz": "Hz",
+    "deg": "deg", "degree": "deg", "degrees": "deg",
+}
+
+_PREFIX: dict[str, float] = {
+    "f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6,
+    "m": 1e-3, "k": 1e3, "g": 1e9, "t": 1e12,
+}
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# RKM: digits, one multiplier letter standing for the decimal point, digits (4k7, 2m5, 4R7).
+_RKM = re.compile(r"([+-]?)(\d+)([fpnuµμmkKMgGtTR])(\d+)")
+_RKM_MULT: dict[str, float] = {
+    "f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3,
+    "R": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "g": 1e9, "G": 1e9, "t": 1e12, "T": 1e12,
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A value with a canonical unit.
+
+    Parameters
+    ----------
+    value : float
+        The value in base units (amperes, not milliamperes).
+    unit : str
+        One of :data:`KNOWN_UNITS`.
+
+    Examples
+    --------
+    >>> Quantity(0.0025, "A")
+    Quantity(value=0.0025, unit='A')
+    >>> str(Quantity(0.0025, "A"))
+    '2.5 mA'
+    """
+
+    value: float
+    unit: str
+
+    def __post_init__(self) -> None:
+        if self.unit not in KNOWN_UNITS:
+            raise UnitError(f"unknown unit {self.unit!r}")
+
+    def __str__(self) -> str:
+        return format_quantity(self)
+
+    @property
+    def kind(self) -> str:
+        """What the unit measures (``"voltage"``, ``"current"``...)."""
+        return UNIT_KINDS[self.unit]
+
+    def to_dict(self) -> dict[str, float | str]:
+        """Return ``{"value": float, "unit": str}`` for JSON."""
+        return {"value": self.value, "unit": self.unit}
+
+
+def _normalise(text: str) -> str:
+    # NFKC folds full-width digits and compatibility forms; it also turns the micro sign into
+    # Greek mu and the ohm sign into Greek omega, so map those back explicitly.
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u03a9", "Ω").replace("\u2212", "-").replace("\u2013", "-")
+    return "".join(" " if ch.isspace() else ch for ch in text).strip()
+
+
+def _unit_of(word: str) -> str | None:
+    if word in _UNIT_EXACT:
+        return _UNIT_EXACT[word]
+    return _UNIT_WORDS.get(word.lower())
+
+
+def _read_suffix(suffix: str, original: str) -> tuple[float, str | None]:
+    """Return (multiplier, canonical unit or None) for the text after the number."""
+    if not suffix:
+        return 1.0, None
+    unit = _unit_of(suffix)
+    if unit is not None:
+        return 1.0, unit
+    if suffix.lower().startswith("meg"):
+        rest = suffix[3:].strip()
+        if not rest:
+            return 1e6, None
+        unit = _unit_of(rest)
+        if unit is None:
+            raise UnitError(f"cannot read the unit {rest!r} in {original!r}")
+        return 1e6, unit
+    head, rest = suffix[0], suffix[1:].strip()
+    if rest:
+        unit = _unit_of(rest)
+        if unit is None:
+            raise UnitError(f"cannot read the unit {suffix!r} in {original!r}")
+        if head == "M":
+            return 1e6, unit
+        if head.lower() in _PREFIX:
+            return _PREFIX[head.lower()], unit
+        raise UnitError(f"cannot read the unit {suffix!r} in {original!r}")
+    if head == "M":
+        raise UnitError(
+            f"{original!r} is ambiguous: SPICE reads 'M' as milli, most people mean mega; "
+            "write 'meg' for mega or 'm' for milli"
+        )
+    if head.lower() in _PREFIX:
+        return _PREFIX[head.lower()], None
+    raise UnitError(f"cannot read the unit {suffix!r} in {original!r}")
+
+
+def parse_quantity(text: str, *, default_unit: str | None = None) -> Quantity:
+    """Read a quantity such as ``"2.5 mA"``, ``"4k7"`` or ``"-45°"``.
+
+    Parameters
+    ----------
+    text : str
+        What was typed. Surrounding spaces are ignored; see the module docstring for the rules.
+    default_unit : str or None, optional
+        The unit given to a bare number (``"0.0025"``). ``None`` leaves it dimensionless
+        (``""``). It never overrides a unit that was written.
+
+    Returns
+    -------
+    Quantity
+        The value in base units with its canonical unit.
+
+    Raises
+    ------
+    UnitError
+        If the text is not a number with an optional known prefix and unit, if ``default_unit``
+        is not one of :data:`KNOWN_UNITS`, or if the value is not finite.
+
+    Examples
+    --------
+    >>> parse_quantity("2.5 mA")
+    Quantity(value=0.0025, unit='A')
+    >>> parse_quantity("4k7", default_unit="Ohm")
+    Quantity(value=4700.0, unit='Ohm')
+    >>> parse_quantity("1 MΩ").value
+    1000000.0
+    >>> parse_quantity("-45°")
+    Quantity(value=-45.0, unit='deg')
+
+    Notes
+    -----
+    Values are computed as ``mantissa * multiplier`` and rounded to 15 significant digits, so
+    ``"2.5 mA"`` gives exactly ``0.0025`` rather than ``0.0025000000000000005``.
+    """
+    if not isinstance(text, str):
+        raise UnitError(f"expected text, got {type(text).__name__}")
+    if default_unit is not None and default_unit not in KNOWN_UNITS:
+        raise UnitError(f"unknown unit {default_unit!r}")
+    original = text.strip()
+    s = _normalise(text)
+    if not s:
+        raise UnitError("no value given")
+    if len(s) > 64:
+        raise UnitError("the value is too long to be a quantity")
+
+    rkm = _RKM.match(s)
+    if rkm:
+        sign, whole, letter, frac = rkm.groups()
+        mantissa = float(f"{sign}{whole}.{frac}")
+        multiplier = _RKM_MULT[letter]
+        _, unit = _read_suffix(s[rkm.end() :].strip(), original)
+    else:
+        number = _NUMBER.match(s)
+        if number is None:
+            raise UnitError(f"{original!r} does not start with a number")
+        mantissa = float(number.group(0))
+        multiplier, unit = _read_suffix(s[number.end() :].strip(), original)
+
+    value = float(f"{mantissa * multiplier:.15g}")
+    if not math.isfinite(value):
+        raise UnitError(f"{original!r} is not a finite number")
+    if unit is None:
+        unit = default_unit if default_unit is not None else ""
+    return Quantity(value, unit)
+
+
+_ENG_PREFIXES = [
+    (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""),
+    (1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p"), (1e-15, "f"),
+]
+
+
+def format_value(value: float, digits: int = 4) -> str:
+    """Format a number with ``digits`` significant digits, without trailing zeros.
+
+    Examples
+    --------
+    >>> format_value(3.30000001)
+    '3.3'
+    """
+    if value == 0 or not math.isfinite(value):
+        return "0" if value == 0 else str(value)
+    text = f"{value:.{digits}g}"
+    if "e" in text:
+        return text
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_quantity(q: Quantity, digits: int = 4) -> str:
+    """Format a quantity for display with an engineering prefix.
+
+    Parameters
+    ----------
+    q : Quantity
+        The quantity.
+    digits : int, optional
+        Significant digits, default 4.
+
+    Returns
+    -------
+    str
+        For instance ``"2.5 mA"``, ``"4.7 kΩ"``, ``"-45°"``. Angles and plain numbers get no
+        prefix.
+
+    Examples
+    --------
+    >>> format_quantity(Quantity(0.0025, "A"))
+    '2.5 mA'
+    >>> format_quantity(Quantity(4700.0, "Ohm"))
+    '4.7 kΩ'
+    >>> format_quantity(Quantity(-45.0, "deg"))
+    '-45°'
+    """
+    shown = _DISPLAY_UNIT.get(q.unit, q.unit)
+    if q.unit in ("deg", ""):
+        number = format_value(q.value, digits)
+        sep = "" if q.unit == "deg" or not shown else " "
+        return f"{number}{sep}{shown}"
+    value = q.value
+    if value == 0 or not math.isfinite(value):
+        return f"{format_value(value, digits)} {shown}".rstrip()
+    # Round first so 999.99e-3 shows as "1 V", not "1000 mV".
+    value = float(f"{value:.{digits}g}")
+    for scale, prefix in _ENG_PREFIXES:
+        if abs(value) >= scale * (1 - 1e-12):
+            return f"{format_value(value / scale, digits)} {prefix}{shown}"
+    return f"{format_value(value, digits)} {shown}"
