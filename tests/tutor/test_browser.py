@@ -1,0 +1,79 @@
+"""A real headless Chromium: the demo student opens a lesson and answers wrongly, then rightly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed "
+                       "(make test installs it when it may; .ci/run always does)"),
+]
+
+
+@pytest.fixture
+def browser_page():  # type: ignore[no-untyped-def]
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the
+    # test makes in between are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        try:
+            yield page
+        finally:
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def test_demo_student_answers_wrongly_then_rightly(live_server, transactional_db, browser_page):
+    from tutor.models import Attempt
+    from tutor.services.demo import demo_load
+
+    demo = demo_load()
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("student")
+    page.get_by_label("Password").fill(demo.new_passwords["student"])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Your courses").wait_for()
+
+    page.get_by_role("link", name=demo.course.title).click()
+    lesson = demo.course.lessons.order_by("order").first()
+    page.get_by_role("link", name=lesson.title, exact=True).first.click()
+    page.get_by_role("heading", name=lesson.title, level=1).wait_for()
+
+    item = (demo.course.items.filter(kind="multiple_choice", concepts__lessons=lesson)
+            .order_by("order").first())
+    page.locator(f'a[href$="/practice/{item.key}/"]').first.click()
+    wrong = item.choices.filter(is_correct=False).first()
+    right = item.choices.get(is_correct=True)
+
+    page.get_by_label(wrong.text, exact=True).check()
+    page.get_by_role("button", name="Check my answer").click()
+    page.get_by_role("heading", name="Not quite").wait_for()
+    assert "/answer/" not in page.url, "htmx should have swapped the feedback in place"
+
+    page.get_by_label(right.text, exact=True).check()
+    page.get_by_role("button", name="Check my answer").click()
+    page.get_by_role("heading", name="Correct").wait_for()
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "practice-wrong-then-right.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    verdicts = list(Attempt.objects.filter(item=item).order_by("created_at")
+                    .values_list("verdict", flat=True))
+    assert verdicts == ["incorrect", "correct"]

@@ -1,0 +1,216 @@
+"""Pages, asked by all four people: enrolled student, teacher, admin, outsider."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.tutor.factories import TEST_PASSWORD
+from tutor.models import Attempt, Enrolment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people(course, student, teacher, admin_user, outsider):  # type: ignore[no-untyped-def]
+    return {"student": student, "teacher": teacher, "admin": admin_user, "outsider": outsider}
+
+
+def _get(client, user, url):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    return client.get(url)
+
+
+def test_login_page_and_login(client, student):
+    assert client.get(reverse("login")).status_code == 200
+    response = client.post(reverse("login"), {"username": "sam", "password": TEST_PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_anonymous_users_are_sent_to_log_in(client, course):
+    for url in [reverse("home"), reverse("course", args=["mini"]), reverse("studio"),
+                reverse("practice", args=["mini", "ohm-mc"])]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 302), ("admin", 200),
+                                             ("outsider", 200)])
+def test_home(client, people, who, status):
+    response = _get(client, people[who], reverse("home"))
+    assert response.status_code == status
+    if who == "student":
+        assert b"Mini circuits" in response.content and b"0 of 3" in response.content
+
+
+@pytest.mark.parametrize("who", ["student", "teacher", "admin", "outsider"])
+def test_course_page_shows_concepts_with_prerequisites(client, people, who):
+    response = _get(client, people[who], reverse("course", args=["mini"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Voltage divider" in html and 'href="#concept-ohms-law"' in html
+    assert ("Enrol in this course" in html) == (who == "outsider")
+
+
+def test_unknown_course_is_404(client, student):
+    assert _get(client, student, reverse("course", args=["nope"])).status_code == 404
+
+
+@pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 200), ("admin", 200),
+                                             ("outsider", 403)])
+def test_lesson_page(client, people, who, status):
+    response = _get(client, people[who], reverse("lesson", args=["mini", "02-ohms-law"]))
+    assert response.status_code == status
+    if status == 200:
+        assert b"<math" in response.content
+        assert reverse("practice", args=["mini", "ohm-mc"]).encode() in response.content
+
+
+@pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 200), ("admin", 200),
+                                             ("outsider", 403)])
+def test_practice_page(client, people, who, status):
+    response = _get(client, people[who], reverse("practice", args=["mini", "ohm-mc"]))
+    assert response.status_code == status
+
+
+def test_outsider_can_enrol_and_then_practise(client, people):
+    client.force_login(people["outsider"])
+    response = client.post(reverse("enrol", args=["mini"]))
+    assert response.status_code == 302
+    assert Enrolment.objects.filter(learner=people["outsider"]).count() == 1
+    assert client.get(reverse("practice", args=["mini", "ohm-mc"])).status_code == 200
+
+
+@pytest.mark.parametrize(("who", "status"), [("student", 403), ("teacher", 200), ("admin", 200),
+                                             ("outsider", 403)])
+def test_studio(client, people, who, status):
+    response = _get(client, people[who], reverse("studio"))
+    assert response.status_code == status
+    if status == 200:
+        assert b"Mini circuits" in response.content and b"Import a course" in response.content
+
+
+@pytest.mark.parametrize(("who", "status"), [("student", 302), ("teacher", 302), ("admin", 200),
+                                             ("outsider", 302)])
+def test_django_admin_is_for_admins(client, people, who, status):
+    assert _get(client, people[who], "/admin/").status_code == status
+
+
+def _answer(client, item, answer, key, htmx=True):  # type: ignore[no-untyped-def]
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(reverse("practice-answer", args=["mini", item]),
+                       {"answer": answer, "submission_key": key}, headers=headers)
+
+
+def test_multiple_choice_wrong_then_right_with_htmx(client, course, student):
+    client.force_login(student)
+    item = course.items.get(key="ohm-mc")
+    wrong = item.choices.get(text="0.5 A")
+    right = item.choices.get(is_correct=True)
+    response = _answer(client, "ohm-mc", str(wrong.pk), "k-1")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html, "htmx must get the partial only"
+    assert "Not quite" in html and "Computes I = R / V." in html
+    assert 'hx-swap-oob="true"' in html  # a fresh submission key for the next try
+    response = _answer(client, "ohm-mc", str(right.pk), "k-2")
+    assert "Correct" in response.content.decode()
+    verdicts = list(Attempt.objects.order_by("created_at").values_list("verdict", flat=True))
+    assert verdicts == ["incorrect", "correct"]
+    assert Attempt.objects.first().misconception.key == "inverted-ohms-law"  # type: ignore[union-attr]
+
+
+def test_double_submit_is_recorded_once(client, course, student):
+    client.force_login(student)
+    right = course.items.get(key="ohm-mc").choices.get(is_correct=True)
+    for _ in range(3):
+        _answer(client, "ohm-mc", str(right.pk), "same-key")
+    assert Attempt.objects.count() == 1
+
+
+def test_answer_without_javascript_redirects_to_the_feedback(client, course, student):
+    client.force_login(student)
+    response = _answer(client, "ohm-num", "9.4 V", "k-3", htmx=False)
+    attempt = Attempt.objects.get()
+    assert response.status_code == 302
+    assert response.url.endswith(f"/practice/ohm-num/?attempt={attempt.pk}")
+    page = client.get(response.url).content.decode()
+    assert "Correct" in page and "<html" in page
+
+
+@pytest.mark.parametrize(("answer", "verdict"), [("9.4 V", "correct"), ("9400 mV", "correct"),
+                                                 ("9.4", "correct"), ("9.4 kV", "incorrect"),
+                                                 ("-9.4 V", "incorrect"), ("9.4 A", "incorrect")])
+def test_numeric_answers_are_judged_with_units(client, course, student, answer, verdict):
+    client.force_login(student)
+    _answer(client, "ohm-num", answer, f"k-{answer}")
+    assert Attempt.objects.get().verdict == verdict
+
+
+def test_unreadable_and_empty_answers_get_a_clear_message(client, course, student):
+    client.force_login(student)
+    response = _answer(client, "ohm-num", "", "k-4")
+    assert response.status_code == 422 and "Please give an answer" in response.content.decode()
+    assert Attempt.objects.count() == 0
+    response = _answer(client, "ohm-mc", "999999", "k-5")
+    assert "Please pick one of the choices" in response.content.decode()
+
+
+def test_outsider_cannot_answer(client, course, outsider):
+    client.force_login(outsider)
+    assert _answer(client, "ohm-mc", "1", "k-6").status_code == 403
+    assert Attempt.objects.count() == 0
+
+
+def test_practice_next_goes_to_the_first_item_not_yet_right(client, course, student):
+    client.force_login(student)
+    response = client.get(reverse("practice-next", args=["mini"]))
+    assert response.url == reverse("practice", args=["mini", "ohm-mc"])
+
+
+def test_home_lists_courses_in_bounded_queries(client, course, student, django_assert_max_num_queries):
+    client.force_login(student)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("home")).status_code == 200
+
+
+def test_course_page_queries_do_not_grow_with_concepts(client, course, student,
+                                                       django_assert_max_num_queries):
+    client.force_login(student)
+    with django_assert_max_num_queries(10):
+        client.get(reverse("course", args=["mini"]))
+
+
+def test_studio_import_shows_every_problem_and_writes_nothing(client, teacher, mini_course_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = (mini_course_path / "course.yaml").read_text().replace(
+        "prerequisites: [voltage]", "prerequisites: [divider]")
+    client.force_login(teacher)
+    response = client.post(reverse("studio-import"),
+                           {"file": SimpleUploadedFile("mini.yaml", bad.encode())})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Nothing was imported" in html and "prerequisite cycle" in html
+
+
+def test_studio_import_of_a_single_file(client, teacher, mini_course_path, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tutor.coursefiles import load_course, write_course
+
+    path = write_course(load_course(mini_course_path), tmp_path / "mini.yaml")
+    client.force_login(teacher)
+    response = client.post(reverse("studio-import"),
+                           {"file": SimpleUploadedFile("mini.yaml", path.read_bytes())})
+    assert response.status_code == 302
+    assert client.get(reverse("studio")).content.decode().count("Mini circuits") == 1
+
+
+def test_students_cannot_import(client, student, mini_course_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(student)
+    response = client.post(reverse("studio-import"), {"file": SimpleUploadedFile("x.yaml", b"a")})
+    assert response.status_code == 403

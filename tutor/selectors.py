@@ -1,0 +1,156 @@
+"""Reads. Each function returns what one page needs, with its queries bounded."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from tutor.coursefiles import (
+    ChoiceSpec,
+    ConceptSpec,
+    CourseSpec,
+    ItemSpec,
+    LessonSpec,
+    MisconceptionSpec,
+    UnitSpec,
+)
+from tutor.models import Attempt, Concept, Course, Item, Lesson, User
+
+
+def course_spec_export(*, course: Course) -> CourseSpec:
+    """Everything a course holds, as the spec the course files are written from."""
+    concepts = list(course.concepts.prefetch_related("prerequisites").order_by("order"))
+    spec = CourseSpec(slug=course.slug, title=course.title, description=course.description)
+    spec.concepts = [
+        ConceptSpec(c.key, c.name, c.summary,
+                    [p.key for p in sorted(c.prerequisites.all(), key=lambda p: p.order)])
+        for c in concepts
+    ]
+    spec.misconceptions = [MisconceptionSpec(m.key, m.description)
+                           for m in course.misconceptions.order_by("pk")]
+    spec.units = [
+        UnitSpec(u.key, u.title, [c.key for c in sorted(u.covers.all(), key=lambda c: c.order)],
+                 u.kind, u.minutes)
+        for u in course.units.prefetch_related("covers").order_by("pk")
+    ]
+    spec.lessons = [
+        LessonSpec(le.slug, le.title, [c.key for c in sorted(le.concepts.all(),
+                                                              key=lambda c: c.order)],
+                   le.order, le.body)
+        for le in course.lessons.prefetch_related("concepts").order_by("order", "pk")
+    ]
+    items = (course.items.filter(is_active=True).order_by("order")
+             .prefetch_related("concepts", "choices__misconception"))
+    for it in items:
+        spec.items.append(ItemSpec(
+            id=it.key, kind=it.kind,
+            concepts=[c.key for c in it.concepts.all()],
+            prompt=it.prompt, explanation=it.explanation, difficulty=it.difficulty,
+            hints=list(it.hints),
+            choices=[ChoiceSpec(ch.text, ch.is_correct,
+                                ch.misconception.key if ch.misconception else None)
+                     for ch in it.choices.all()],
+            answer=it.answer_text, tolerance=it.tolerance, netlist=it.netlist, ask=it.ask,
+            file=it.source_file,
+        ))
+    return spec
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    items_total: int
+    items_correct: int
+    attempts: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.items_correct / self.items_total) if self.items_total else 0
+
+
+def student_courses(*, learner: User) -> list[CourseProgress]:
+    """Enrolled courses with progress, in a fixed number of queries."""
+    courses = list(
+        Course.objects.filter(enrolments__learner=learner)
+        .annotate(items_total=Count("items", filter=Q(items__is_active=True), distinct=True))
+        .order_by("title")
+    )
+    correct: dict[int, set[int]] = defaultdict(set)
+    attempts: dict[int, int] = defaultdict(int)
+    rows = Attempt.objects.filter(learner=learner, item__course__in=courses).values_list(
+        "item__course_id", "item_id", "verdict"
+    )
+    for course_id, item_id, verdict in rows:
+        attempts[course_id] += 1
+        if verdict == Attempt.Verdict.CORRECT:
+            correct[course_id].add(item_id)
+    return [CourseProgress(c, c.items_total, len(correct[c.pk]), attempts[c.pk])  # type: ignore[attr-defined]
+            for c in courses]
+
+
+def course_catalogue(*, user: User) -> QuerySet[Course]:
+    return Course.objects.exclude(enrolments__learner=user).select_related("owner")
+
+
+def course_outline(*, course: Course) -> list[Concept]:
+    """Concepts in syllabus order with prerequisites and lessons prefetched."""
+    return list(
+        course.concepts.order_by("order").prefetch_related(
+            Prefetch("prerequisites", queryset=Concept.objects.order_by("order")),
+            Prefetch("lessons", queryset=Lesson.objects.order_by("order")),
+        )
+    )
+
+
+def course_lessons(*, course: Course) -> QuerySet[Lesson]:
+    return course.lessons.order_by("order")
+
+
+def teacher_courses(*, user: User) -> QuerySet[Course]:
+    qs = Course.objects.all() if (user.is_admin_role or user.is_superuser) else \
+        Course.objects.filter(owner=user)
+    return qs.select_related("owner").annotate(
+        n_concepts=Count("concepts", distinct=True),
+        n_items=Count("items", filter=Q(items__is_active=True), distinct=True),
+        n_learners=Count("enrolments", distinct=True),
+    ).order_by("title")
+
+
+def lesson_items(*, lesson: Lesson) -> QuerySet[Item]:
+    return (Item.objects.filter(course=lesson.course, is_active=True,
+                                concepts__in=lesson.concepts.all())
+            .distinct().order_by("order"))
+
+
+def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    lessons = list(lesson.course.lessons.order_by("order").only("slug", "title", "order"))
+    i = next(i for i, le in enumerate(lessons) if le.pk == lesson.pk)
+    return (lessons[i - 1] if i > 0 else None, lessons[i + 1] if i + 1 < len(lessons) else None)
+
+
+def next_item_for(*, learner: User, course: Course, after: Item | None = None) -> Item | None:
+    """The next item in syllabus order that the learner has not yet answered correctly.
+
+    A placeholder policy until the planner chooses: it walks forward from ``after``
+    and wraps around.
+    """
+    done = set(Attempt.objects.filter(learner=learner, item__course=course,
+                                      verdict=Attempt.Verdict.CORRECT)
+               .values_list("item_id", flat=True))
+    items = list(course.items.filter(is_active=True).order_by("order").only("pk", "key", "order"))
+    if after is not None:
+        items = [i for i in items if i.order > after.order] + \
+            [i for i in items if i.order <= after.order]
+    return next((i for i in items if i.pk not in done and (after is None or i.pk != after.pk)),
+                None)
+
+
+def attempt_for_learner(*, learner: User, attempt_id: int) -> Attempt | None:
+    return (Attempt.objects.select_related("item", "misconception")
+            .filter(learner=learner, pk=attempt_id).first())
+
+
+def item_attempts(*, learner: User, item: Item, limit: int = 5) -> list[Attempt]:
+    return list(Attempt.objects.filter(learner=learner, item=item).order_by("-created_at")[:limit])

@@ -1,0 +1,1 @@
+"""Writes. Every function here takes keyword arguments and owns its transaction."""

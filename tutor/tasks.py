@@ -1,0 +1,12 @@
+"""Celery tasks: they take ids and call a service, nothing more."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), max_retries=3)
+def check_circuit_attempt(attempt_id: int) -> str:
+    from tutor.services.attempts import attempt_check_circuit
+
+    return attempt_check_circuit(attempt_id=attempt_id).verdict

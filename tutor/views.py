@@ -1,0 +1,166 @@
+"""Thin views: read the request, call a selector or a service, render a template."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from tutor import access, selectors
+from tutor.coursefiles import CourseValidationError, load_course, load_course_zip
+from tutor.forms import CourseUploadForm
+from tutor.http import AuthedRequest
+from tutor.services.attempts import AnswerError, attempt_record
+from tutor.services.courses import course_import, enrolment_create
+
+
+@require_GET
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    if request.user.is_teacher:
+        return redirect("studio")
+    return render(request, "home.html", {
+        "progress": selectors.student_courses(learner=request.user),
+        "catalogue": selectors.course_catalogue(user=request.user),
+    })
+
+
+@require_GET
+@login_required
+def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_viewer(request.user, slug)
+    return render(request, "course.html", {
+        "course": course,
+        "concepts": selectors.course_outline(course=course),
+        "lessons": selectors.course_lessons(course=course),
+        "can_learn": access.can_learn(request.user, course),
+    })
+
+
+@require_POST
+@login_required
+def course_enrol(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_viewer(request.user, slug)
+    enrolment_create(learner=request.user, course=course)
+    messages.success(request, f"You are enrolled in {course.title}.")
+    return redirect("course", slug=slug)
+
+
+@require_GET
+@login_required
+def lesson_detail(request: AuthedRequest, slug: str, lesson: str) -> HttpResponse:
+    obj = access.lesson_for_learner(request.user, slug, lesson)
+    previous, following = selectors.lesson_neighbours(lesson=obj)
+    return render(request, "lesson.html", {
+        "course": obj.course, "lesson": obj, "items": selectors.lesson_items(lesson=obj),
+        "previous": previous, "next": following,
+    })
+
+
+@require_GET
+@login_required
+def practice_next(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_learner(request.user, slug)
+    item = selectors.next_item_for(learner=request.user, course=course)
+    if item is None:
+        messages.info(request, "You have answered every item of this course correctly.")
+        return redirect("course", slug=slug)
+    return redirect("practice", slug=slug, item=item.key)
+
+
+def _practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[str, object]:
+    item = access.item_for_learner(request.user, slug, item_key)
+    return {
+        "course": item.course, "item": item, "submission_key": uuid.uuid4().hex,
+        "history": selectors.item_attempts(learner=request.user, item=item),
+        "next_item": selectors.next_item_for(learner=request.user, course=item.course, after=item),
+    }
+
+
+@require_GET
+@login_required
+def practice(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
+    context = _practice_context(request, slug, item)
+    attempt_id = request.GET.get("attempt", "")
+    if attempt_id.isdigit():
+        context["attempt"] = selectors.attempt_for_learner(learner=request.user,
+                                                           attempt_id=int(attempt_id))
+    return render(request, "practice.html", context)
+
+
+@require_POST
+@login_required
+def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
+    context = _practice_context(request, slug, item)
+    template = "practice.html#answer-feedback" if request.htmx else "practice.html"
+    try:
+        attempt = attempt_record(
+            learner=request.user, item=context["item"],  # type: ignore[arg-type]
+            answer=request.POST.get("answer", ""),
+            idempotency_key=request.POST.get("submission_key", ""),
+        )
+    except AnswerError as exc:
+        context["answer_error"] = str(exc)
+        context["given"] = request.POST.get("answer", "")
+        return render(request, template, context, status=422 if request.htmx else 200)
+    if not request.htmx:
+        return redirect(f"{request.path.removesuffix('answer/')}?attempt={attempt.pk}")
+    context["attempt"] = attempt
+    return render(request, template, context)
+
+
+@require_GET
+@login_required
+def attempt_status(request: AuthedRequest, slug: str, item: str, attempt: int) -> HttpResponse:
+    """Polled by the feedback partial while a circuit answer is being simulated."""
+    context = _practice_context(request, slug, item)
+    context["attempt"] = selectors.attempt_for_learner(learner=request.user, attempt_id=attempt)
+    if context["attempt"] is None:
+        raise Http404
+    return render(request, "practice.html#answer-feedback", context)
+
+
+@require_GET
+@login_required
+def studio(request: AuthedRequest) -> HttpResponse:
+    access.require_teacher(request.user)
+    return render(request, "studio.html", {
+        "courses": selectors.teacher_courses(user=request.user), "form": CourseUploadForm(),
+    })
+
+
+@require_POST
+@login_required
+def studio_import(request: AuthedRequest) -> HttpResponse:
+    access.require_teacher(request.user)
+    form = CourseUploadForm(request.POST, request.FILES)
+    errors: list[str] = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.name.lower().endswith(".zip"):
+                spec = load_course_zip(upload.read(), name=upload.name)
+            else:
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp) / Path(upload.name).name
+                    path.write_bytes(upload.read())
+                    spec = load_course(path)
+            course = course_import(spec=spec, actor=request.user)
+        except CourseValidationError as exc:
+            errors = [str(e) for e in exc.errors]
+        except PermissionDenied as exc:
+            errors = [str(exc)]
+        else:
+            messages.success(request, f"Imported {course.title}.")
+            return redirect("studio")
+    return render(request, "studio.html", {
+        "courses": selectors.teacher_courses(user=request.user), "form": form,
+        "import_errors": errors,
+    }, status=400)
