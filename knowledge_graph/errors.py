@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["KnowledgeGraphError", "CyclicPrerequisiteError", "UnknownConceptError"]
+__all__ = [
+    "KnowledgeGraphError",
+    "CyclicPrerequisiteError",
+    "UnknownConceptError",
+    "InvalidParameterError",
+    "NotEnoughDataError",
+]
 
 
 class KnowledgeGraphError(ValueError):
@@ -24,3 +30,11 @@ class UnknownConceptError(KnowledgeGraphError):
         self.concept = concept
         suffix = f" ({where})" if where else ""
         super().__init__(f"unknown concept {concept!r}{suffix}")
+
+
+class InvalidParameterError(KnowledgeGraphError):
+    """A probability or model parameter outside its allowed range."""
+
+
+class NotEnoughDataError(KnowledgeGraphError):
+    """A fit was asked of data that cannot identify the model (e.g. no observations)."""

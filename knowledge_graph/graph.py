@@ -18,7 +18,9 @@ from knowledge_graph.errors import CyclicPrerequisiteError, UnknownConceptError
 __all__ = ["SkillGraph", "find_cycle"]
 
 
-def find_cycle(concepts: Iterable[str], prerequisites: Iterable[tuple[str, str]]) -> list[str] | None:
+def find_cycle(
+    concepts: Iterable[str], prerequisites: Iterable[tuple[str, str]]
+) -> list[str] | None:
     """Return one prerequisite cycle, closed (``[a, b, c, a]``), or None.
 
     Parameters
