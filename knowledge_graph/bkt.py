@@ -253,7 +253,10 @@ def predict_sequences(
         o = obs[:, t]
         like_k = np.where(o == 1.0, 1.0 - s, s)
         like_u = np.where(o == 1.0, g, 1.0 - g)
-        post = p * like_k / (p * like_k + (1.0 - p) * like_u)
+        num = p * like_k
+        den = num + (1.0 - p) * like_u
+        # an impossible answer (e.g. correct with guess 0 from a sure non-master) teaches nothing
+        post = np.divide(num, den, out=p.copy(), where=den > 0.0)
         p = post * (1.0 - params.p_forget) + (1.0 - post) * params.p_learn
     lengths = mask.sum(axis=1).astype(int)
     return [pred[i, : lengths[i]].copy() for i in range(n)]
