@@ -1,0 +1,534 @@
+"""The adaptive diagnostic: which item to ask a new learner next, and when to stop.
+
+A new learner answers a short sequence of items chosen one at a time. After each
+answer the belief over their knowledge state
+(:class:`knowledge_graph.knowledge_states.KnowledgeStateBelief`) is updated, and the
+next item is the one expected to teach us most about the concepts still uncertain.
+The prerequisite graph lets the diagnostic conclude about concepts it never tests.
+
+Two ways to drive it:
+
+* step by step, as the web app does: :class:`Diagnostic` with :meth:`~Diagnostic.next_item`,
+  :meth:`~Diagnostic.record`, and :meth:`~Diagnostic.to_dict` /
+  :meth:`~Diagnostic.from_dict` between requests;
+* end to end, against a simulated learner: :func:`run_diagnostic`.
+
+This module *chooses* (so it lives in ``planner``); the inference it relies on lives
+in :mod:`knowledge_graph`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge_graph.diagnosis import (
+    MASTERED_THRESHOLD,
+    WEAK_THRESHOLD,
+    MisconceptionEvidence,
+    classify_mastery,
+    suspect_misconceptions,
+)
+from knowledge_graph.graph import SkillGraph
+from knowledge_graph.knowledge_states import KnowledgeStateBelief
+from knowledge_graph.learner import guess_slip_from_2pl
+
+__all__ = [
+    "Answer",
+    "Diagnostic",
+    "DiagnosticError",
+    "DiagnosticItem",
+    "DiagnosticResult",
+    "expected_information_gain",
+    "next_item",
+    "run_diagnostic",
+]
+
+FloatArray = npt.NDArray[np.float64]
+_FORMAT = 1
+
+
+class DiagnosticError(ValueError):
+    """A diagnostic used wrongly: an unknown or repeated item, an answer after the end."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticItem:
+    """An item as the diagnostic sees it: its concepts and how noisy its answers are.
+
+    Attributes
+    ----------
+    id : str
+    concepts : tuple of str
+        The concepts it tests (all needed to answer it, see
+        :class:`~knowledge_graph.knowledge_states.KnowledgeStateBelief`).
+    guess : float
+        P(correct | some concept not known).
+    slip : float
+        P(incorrect | all concepts known).
+    """
+
+    id: str
+    concepts: tuple[str, ...]
+    guess: float = 0.2
+    slip: float = 0.1
+
+    @classmethod
+    def from_irt(
+        cls,
+        id: str,
+        concepts: Iterable[str],
+        *,
+        a: float = 1.0,
+        b: float = 0.0,
+        theta: float = 0.0,
+        n_choices: int | None = None,
+    ) -> DiagnosticItem:
+        """Build from 2PL parameters (calibrated, or ``b`` = the teacher's difficulty).
+
+        Examples
+        --------
+        >>> item = DiagnosticItem.from_irt("ohm-1", ["ohms-law"], b=-1.0, n_choices=4)
+        >>> round(item.guess, 2), round(item.slip, 2)
+        (0.5, 0.12)
+        """
+        guess, slip = guess_slip_from_2pl(a, b, theta, n_choices=n_choices)
+        return cls(id=id, concepts=tuple(dict.fromkeys(concepts)), guess=guess, slip=slip)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One answer to a diagnostic item.
+
+    Attributes
+    ----------
+    correct : bool
+    misconception : str or None
+        The misconception tag of the distractor chosen, if any.
+    diagnosis : str or None
+        The circuits core's diagnosis of a wrong numeric/circuit answer, if any
+        ("factor-1000", "sign", ...).
+    """
+
+    correct: bool
+    misconception: str | None = None
+    diagnosis: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiagnosticResult:
+    """What a diagnostic concludes.
+
+    Attributes
+    ----------
+    mastered : list of str
+        P(known) >= ``mastered_threshold`` (0.95 by default).
+    weak : list of str
+        P(known) < ``weak_threshold`` (0.5 by default): more likely unknown than known.
+    misconceptions : list of str
+        Suspected misconceptions, strongest first (see
+        :func:`knowledge_graph.diagnosis.suspect_misconceptions`).
+    asked : list of str
+        Item ids in the order asked.
+    uncertain : list of str
+        Neither mastered nor weak.
+    mastery : dict of str -> float
+        P(known) of every concept; a :class:`~knowledge_graph.learner.LearnerModel`
+        can start from it (``LearnerModel(graph, mastery=result.mastery)``).
+    evidence : list of MisconceptionEvidence
+    """
+
+    mastered: list[str]
+    weak: list[str]
+    misconceptions: list[str]
+    asked: list[str]
+    uncertain: list[str] = field(default_factory=list)
+    mastery: dict[str, float] = field(default_factory=dict)
+    evidence: list[MisconceptionEvidence] = field(default_factory=list)
+
+
+def _entropy(p: FloatArray) -> FloatArray:
+    q = np.clip(p, 1e-12, 1.0 - 1e-12)
+    out: FloatArray = -(q * np.log2(q) + (1.0 - q) * np.log2(1.0 - q))
+    return out
+
+
+def expected_information_gain(
+    belief: KnowledgeStateBelief,
+    items: Sequence[DiagnosticItem],
+    *,
+    targets: Iterable[str] | None = None,
+) -> FloatArray:
+    """Expected drop in uncertainty about ``targets`` from asking each item.
+
+    Parameters
+    ----------
+    belief : KnowledgeStateBelief
+        The current belief.
+    items : sequence of DiagnosticItem
+    targets : iterable of str, optional
+        The concepts whose uncertainty counts; all concepts by default.
+
+    Returns
+    -------
+    ndarray of shape (len(items),)
+        ``H - E[H | answer]`` in bits, where ``H`` is the sum over targets of the
+        binary entropy of P(known), and the expectation is over the predicted answer.
+
+    Examples
+    --------
+    >>> g = SkillGraph(["v", "ohm"], [("v", "ohm")])
+    >>> b = KnowledgeStateBelief(g, n_particles=2000, seed=0)
+    >>> items = [DiagnosticItem("a", ("v",)), DiagnosticItem("b", ("v",), guess=0.45, slip=0.4)]
+    >>> gain = expected_information_gain(b, items)
+    >>> bool(gain[0] > gain[1] > 0)      # a noisy item tells us less
+    True
+
+    Notes
+    -----
+    The sum of marginal entropies stands in for the entropy of the joint state:
+    it is what the result reports (one verdict per concept), and it is cheap. All
+    items are scored at once: O(P I C) for P particles, I items and C concepts, as
+    two matrix products.
+    """
+    if not items:
+        return np.zeros(0)
+    states = belief.states.astype(np.float64)
+    w = belief.weights
+    masks = np.vstack([belief.mask(it.concepts) for it in items])
+    size = masks.sum(axis=1)
+    guess = np.array([it.guess for it in items])
+    slip = np.array([it.slip for it in items])
+    all_known = (states @ masks.T) >= size - 0.5  # particles x items
+    p_right = np.where(all_known, 1.0 - slip, guess)
+    w_right = w[:, None] * p_right
+    w_wrong = w[:, None] - w_right
+    pr = w_right.sum(axis=0)
+    target = np.ones(len(belief.concepts)) if targets is None else belief.mask(list(targets))
+    m_now = w @ states
+    h_now = float(_entropy(m_now) @ target)
+    m_right = (w_right.T @ states) / np.maximum(pr, 1e-300)[:, None]
+    m_wrong = (w_wrong.T @ states) / np.maximum(1.0 - pr, 1e-300)[:, None]
+    h_after = pr * (_entropy(m_right) @ target) + (1.0 - pr) * (_entropy(m_wrong) @ target)
+    out: FloatArray = h_now - h_after
+    return out
+
+
+def next_item(
+    belief: KnowledgeStateBelief,
+    items: Sequence[DiagnosticItem],
+    *,
+    asked: Iterable[str] = (),
+    targets: Iterable[str] | None = None,
+) -> DiagnosticItem | None:
+    """The item not yet asked with the largest expected information gain.
+
+    Parameters
+    ----------
+    belief : KnowledgeStateBelief
+    items : sequence of DiagnosticItem
+    asked : iterable of str
+        Item ids already asked (never asked twice).
+    targets : iterable of str, optional
+        Concepts still uncertain; all concepts by default.
+
+    Returns
+    -------
+    DiagnosticItem or None
+        None when no item is left or none can tell us anything.
+
+    Notes
+    -----
+    Greedy one-step look-ahead, the usual choice in adaptive testing [1]_: near
+    optimal for a submodular objective and cheap enough to run on every request.
+    Ties go to the earlier item, so the choice is deterministic.
+
+    References
+    ----------
+    .. [1] W. J. van der Linden and C. A. W. Glas (eds.), *Elements of Adaptive
+       Testing*, Springer, 2010.
+    """
+    done = set(asked)
+    candidates = [it for it in items if it.id not in done]
+    if not candidates:
+        return None
+    target_list = None if targets is None else list(targets)
+    if target_list is not None and not target_list:
+        return None
+    gain = expected_information_gain(belief, candidates, targets=target_list)
+    best = int(np.argmax(gain))
+    if gain[best] <= 1e-9:
+        return None
+    return candidates[best]
+
+
+class Diagnostic:
+    """An adaptive diagnostic, driven one answer at a time.
+
+    Parameters
+    ----------
+    graph : SkillGraph
+    items : sequence of DiagnosticItem
+        The item bank; items tagged with concepts the graph lacks are refused.
+    max_items : int, default 15
+        Stop after this many answers.
+    confidence : float, default 0.9
+        A concept is resolved once P(known) >= confidence or <= 1 - confidence; the
+        diagnostic stops when every concept is resolved.
+    mastered_threshold, weak_threshold : float
+        Passed to :func:`knowledge_graph.diagnosis.classify_mastery` for the result.
+    misconceptions : sequence of str, optional
+        The course's misconception ids; distractor tags outside it are ignored.
+    seed : int, optional
+        Seeds the belief's sampling (stored, so a rebuilt diagnostic is identical).
+    belief_options : mapping, optional
+        Keyword arguments of :class:`KnowledgeStateBelief` (``p_known``, ``leak``,
+        ``n_particles``).
+
+    Raises
+    ------
+    DiagnosticError
+        Duplicate item ids or ``max_items < 1``.
+    UnknownConceptError
+        An item names a concept the graph lacks.
+
+    Examples
+    --------
+    >>> g = SkillGraph(["v", "ohm", "thevenin"], [("v", "ohm"), ("ohm", "thevenin")])
+    >>> bank = [DiagnosticItem(f"{c}-{k}", (c,)) for c in g.order for k in range(3)]
+    >>> d = Diagnostic(g, bank, max_items=4, seed=0, belief_options={"n_particles": 500})
+    >>> while (item := d.next_item()) is not None:
+    ...     d.record(item.id, correct=item.concepts[0] != "thevenin")
+    >>> d.finished
+    True
+    >>> res = d.result()
+    >>> "thevenin" in res.weak, len(res.asked) <= 4
+    (True, True)
+    """
+
+    def __init__(
+        self,
+        graph: SkillGraph,
+        items: Sequence[DiagnosticItem],
+        *,
+        max_items: int = 15,
+        confidence: float = 0.9,
+        mastered_threshold: float = MASTERED_THRESHOLD,
+        weak_threshold: float = WEAK_THRESHOLD,
+        misconceptions: Sequence[str] | None = None,
+        seed: int | None = None,
+        belief_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        if max_items < 1:
+            raise DiagnosticError("max_items must be at least 1")
+        if not 0.5 < confidence < 1.0:
+            raise DiagnosticError("confidence must be in (0.5, 1)")
+        self.graph = graph
+        self.items: dict[str, DiagnosticItem] = {}
+        for it in items:
+            if it.id in self.items:
+                raise DiagnosticError(f"duplicate item id {it.id!r}")
+            if not it.concepts:
+                raise DiagnosticError(f"item {it.id!r} has no concepts")
+            for c in it.concepts:
+                graph._check(c)
+            self.items[it.id] = it
+        self.max_items = max_items
+        self.confidence = confidence
+        self.mastered_threshold = mastered_threshold
+        self.weak_threshold = weak_threshold
+        self.misconception_ids = None if misconceptions is None else list(misconceptions)
+        self.belief = KnowledgeStateBelief(graph, seed=seed, **dict(belief_options or {}))
+        self.responses: list[dict[str, Any]] = []
+        self._pending: str | None = None
+
+    # -- reading --------------------------------------------------------------------
+    @property
+    def asked(self) -> list[str]:
+        """Item ids answered so far, in order."""
+        return [r["item"] for r in self.responses]
+
+    def uncertain(self) -> list[str]:
+        """Concepts not yet resolved at the diagnostic's confidence, in syllabus order."""
+        lo, hi = 1.0 - self.confidence, self.confidence
+        return [c for c, p in self.belief.marginals().items() if lo < p < hi]
+
+    @property
+    def finished(self) -> bool:
+        """True once max_items are answered, every concept is resolved, or no item helps."""
+        if len(self.responses) >= self.max_items:
+            return True
+        return self._choose() is None
+
+    def _choose(self) -> DiagnosticItem | None:
+        if self._pending is not None:
+            return self.items[self._pending]
+        targets = self.uncertain()
+        if not targets:
+            return None
+        return next_item(self.belief, list(self.items.values()), asked=self.asked, targets=targets)
+
+    def next_item(self) -> DiagnosticItem | None:
+        """The item to ask now, or None when the diagnostic is over.
+
+        Asking twice without an answer in between returns the same item.
+        """
+        if len(self.responses) >= self.max_items:
+            return None
+        item = self._choose()
+        self._pending = None if item is None else item.id
+        return item
+
+    # -- writing --------------------------------------------------------------------
+    def record(
+        self,
+        item_id: str,
+        *,
+        correct: bool,
+        misconception: str | None = None,
+        diagnosis: str | None = None,
+    ) -> None:
+        """Feed in the learner's answer to ``item_id``.
+
+        The web app may record an answer to any item of the bank not asked yet (not
+        only the one :meth:`next_item` proposed), e.g. after a page reload.
+
+        Raises
+        ------
+        DiagnosticError
+            Unknown or already answered item, or the diagnostic already has
+            ``max_items`` answers.
+        """
+        if item_id not in self.items:
+            raise DiagnosticError(f"unknown item {item_id!r}")
+        if item_id in self.asked:
+            raise DiagnosticError(f"item {item_id!r} was already answered")
+        if len(self.responses) >= self.max_items:
+            raise DiagnosticError("the diagnostic already has all its answers")
+        it = self.items[item_id]
+        self.belief.observe(list(it.concepts), bool(correct), guess=it.guess, slip=it.slip)
+        self.responses.append(
+            {
+                "item": item_id,
+                "correct": bool(correct),
+                "misconception": misconception,
+                "diagnosis": diagnosis,
+            }
+        )
+        self._pending = None
+
+    def result(self) -> DiagnosticResult:
+        """The conclusions so far (callable at any time, final once :attr:`finished`)."""
+        mastery = self.belief.marginals()
+        cls = classify_mastery(
+            mastery,
+            mastered_threshold=self.mastered_threshold,
+            weak_threshold=self.weak_threshold,
+        )
+        evidence = suspect_misconceptions(
+            distractors=[r["misconception"] for r in self.responses if not r["correct"]],
+            diagnoses=[r["diagnosis"] for r in self.responses if not r["correct"]],
+            known=self.misconception_ids,
+        )
+        return DiagnosticResult(
+            mastered=cls.mastered,
+            weak=cls.weak,
+            misconceptions=[e.misconception for e in evidence],
+            asked=self.asked,
+            uncertain=cls.uncertain,
+            mastery=mastery,
+            evidence=evidence,
+        )
+
+    # -- storage --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready state: settings, seed and answers (not the item bank)."""
+        b = self.belief
+        return {
+            "format": _FORMAT,
+            "max_items": self.max_items,
+            "confidence": self.confidence,
+            "mastered_threshold": self.mastered_threshold,
+            "weak_threshold": self.weak_threshold,
+            "misconceptions": self.misconception_ids,
+            "seed": b.seed,
+            "belief_options": {
+                "p_known": b.to_dict()["p_known"],
+                "leak": b.leak,
+                "n_particles": b.n_particles,
+            },
+            "responses": [dict(r) for r in self.responses],
+            "pending": self._pending,
+        }
+
+    @classmethod
+    def from_dict(
+        cls, graph: SkillGraph, items: Sequence[DiagnosticItem], data: Mapping[str, Any]
+    ) -> Diagnostic:
+        """Rebuild from :meth:`to_dict`, with the same item bank, by replaying the answers.
+
+        Raises
+        ------
+        DiagnosticError
+            Unknown format, or an answered item no longer in the bank.
+        """
+        if data.get("format") != _FORMAT:
+            raise DiagnosticError(f"unknown diagnostic format {data.get('format')!r}")
+        d = cls(
+            graph,
+            items,
+            max_items=int(data["max_items"]),
+            confidence=float(data["confidence"]),
+            mastered_threshold=float(data["mastered_threshold"]),
+            weak_threshold=float(data["weak_threshold"]),
+            misconceptions=data.get("misconceptions"),
+            seed=int(data["seed"]),
+            belief_options=data.get("belief_options"),
+        )
+        for r in data.get("responses", []):
+            d.record(
+                r["item"],
+                correct=bool(r["correct"]),
+                misconception=r.get("misconception"),
+                diagnosis=r.get("diagnosis"),
+            )
+        pending = data.get("pending")
+        if pending is not None and pending in d.items and pending not in d.asked:
+            d._pending = pending
+        return d
+
+
+def run_diagnostic(
+    graph: SkillGraph,
+    items: Sequence[DiagnosticItem],
+    respond: Callable[[DiagnosticItem], Answer | bool],
+    **options: Any,
+) -> DiagnosticResult:
+    """Run a whole diagnostic against ``respond`` (a simulated or scripted learner).
+
+    Parameters
+    ----------
+    graph : SkillGraph
+    items : sequence of DiagnosticItem
+    respond : callable
+        Given the item asked, returns an :class:`Answer` or just whether it was correct.
+    **options
+        Keyword arguments of :class:`Diagnostic` (``max_items``, ``seed``, ...).
+
+    Returns
+    -------
+    DiagnosticResult
+    """
+    d = Diagnostic(graph, items, **options)
+    while (item := d.next_item()) is not None:
+        ans = respond(item)
+        if not isinstance(ans, Answer):
+            ans = Answer(correct=bool(ans))
+        d.record(
+            item.id, correct=ans.correct, misconception=ans.misconception, diagnosis=ans.diagnosis
+        )
+    return d.result()
