@@ -181,7 +181,10 @@ class NgspiceEngine:
                 result.values[name] = complex(last) if np.iscomplexobj(data) else float(last)
         if job.waveforms and scale is not None:
             axis = scale.real
-            grid = np.linspace(axis[0], axis[-1], job.points) if job.points else axis
+            # ngspice's first transient point is at tstep/100, not 0; a resampled transient
+            # starts at 0 with that first value (the state the run starts from).
+            first = 0.0 if job.analysis.kind == "tran" else axis[0]
+            grid = np.linspace(first, axis[-1], job.points) if job.points else axis
             result.waveforms["scale"] = [float(x) for x in grid]
             wanted = vectors.keys() if "*" in job.waveforms else job.waveforms
             for name in wanted:

@@ -31,6 +31,7 @@ __all__ = [
     "measure_tau",
     "read_value",
     "solve",
+    "sweep",
 ]
 
 Number = complex | float
@@ -351,3 +352,59 @@ def evaluate(netlist: str | Circuit, ask: str | Ask, *, runner: Runner | None = 
     """
     value, _ = evaluate_circuit(_as_circuit(netlist), _as_ask(ask), runner=runner)
     return value
+
+
+def sweep(
+    netlist: str | Circuit,
+    analysis: Analysis,
+    *,
+    points: int | None = 101,
+    runner: Runner | None = None,
+) -> dict[str, object]:
+    """Every node voltage and branch current over a whole analysis, as plain data.
+
+    Parameters
+    ----------
+    netlist : str or Circuit
+    analysis : Analysis
+    points : int or None
+        Resample a transient on this many evenly spaced times (``None``: ngspice's own points).
+        AC sweeps keep their frequencies.
+    runner : Runner or None
+
+    Returns
+    -------
+    dict
+        For ``op``: ``{"analysis", "node_voltages": {node: V}, "branch_currents": {name: A}}``.
+        For ``tran``: also ``"time"``, and lists of values. For ``ac``: ``"frequency"``, and for
+        each node or element ``{"mag": [...], "phase": [...]}`` (phase in degrees).
+    """
+    circuit = _as_circuit(netlist)
+    if analysis.kind == "op":
+        solution = solve(circuit, analysis, runner=runner)
+        return {
+            "analysis": "op",
+            "node_voltages": {n: float(v.real) for n, v in solution.node_voltages.items()},
+            "branch_currents": {n: float(i.real) for n, i in solution.branch_currents.items()},
+        }
+    if analysis.kind == "ac" and not _ac_driven(circuit):
+        raise AskError("no source has an AC part: give one, for example 'V1 in 0 AC 1'")
+    deck = build_deck(circuit, ac_from_sin=analysis.kind == "ac")
+    job = Job(deck.text, analysis, waveforms=("*",),
+              points=points if analysis.kind == "tran" else None)
+    raw = (runner or default_pool()).run(job)
+    scale = [float(x.real) for x in raw.waveforms["scale"]]
+
+    def series(vector: str) -> object:
+        data = raw.waveforms.get(vector, [])
+        if analysis.kind == "ac":
+            return {"mag": [abs(complex(x)) for x in data],
+                    "phase": [math.degrees(cmath.phase(complex(x))) for x in data]}
+        return [float(x.real) for x in data]
+
+    return {
+        "analysis": analysis.kind,
+        "time" if analysis.kind == "tran" else "frequency": scale,
+        "node_voltages": {n: series(v) for n, v in deck.node_vectors.items()},
+        "branch_currents": {n: series(v) for n, v in deck.current_vectors.items()},
+    }
