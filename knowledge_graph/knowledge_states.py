@@ -79,8 +79,9 @@ class KnowledgeStateBelief:
     that leave the exact posterior invariant (the resample-move algorithm, [1]_), so
     the sample does not collapse onto a few states.
 
-    Cost: an answer is O(P C) for P particles and C concepts; a rejuvenation is
-    O(M P C (C + A)) for M moves and A answers so far, in numpy.
+    Cost: an answer is O(P k) for P particles and an item of k concepts; a
+    rejuvenation is O(S P (E + A k)) for S sweeps, E prerequisite edges and A answers
+    so far, each move touching only the terms that mention the flipped concept.
 
     References
     ----------
@@ -128,10 +129,15 @@ class KnowledgeStateBelief:
         for before, after in graph.edges:
             self._parents[self.index[before], self.index[after]] = 1.0
         self._n_parents = self._parents.sum(axis=0)
+        self._parent_idx = [np.flatnonzero(self._parents[:, j]) for j in range(n_c)]
+        self._child_idx = [np.flatnonzero(self._parents[j, :]) for j in range(n_c)]
         self._lp_known_ok = np.log(pk_arr)
         self._lp_unknown_ok = np.log1p(-pk_arr)
         self._lp_known_gap = math.log(leak)
         self._lp_unknown_gap = math.log1p(-leak)
+        # log-odds of "known" with all prerequisites known, and with a gap below
+        self._odds_ok = self._lp_known_ok - self._lp_unknown_ok
+        self._odds_gap = self._lp_known_gap - self._lp_unknown_gap
         self._pk = pk_arr
 
         self._states = self._sample_prior(n_particles)
@@ -141,6 +147,8 @@ class KnowledgeStateBelief:
         self._obs_size = np.zeros(0)
         self._obs_lc = np.zeros(0)  # log-likelihood if all tagged concepts known
         self._obs_lg = np.zeros(0)  # log-likelihood otherwise
+        self._obs_idx: list[npt.NDArray[np.intp]] = []
+        self._obs_of_concept: list[list[int]] = [[] for _ in range(n_c)]
         self._observations: list[dict[str, Any]] = []
         self.n_rejuvenations = 0
 
@@ -149,7 +157,7 @@ class KnowledgeStateBelief:
         states = np.zeros((n, len(self.concepts)), dtype=bool)
         for c in self.graph.topological_order:
             j = self.index[c]
-            parents = np.flatnonzero(self._parents[:, j])
+            parents = self._parent_idx[j]
             ok = states[:, parents].all(axis=1) if parents.size else np.ones(n, dtype=bool)
             p = np.where(ok, self._pk[j], self.leak)
             states[:, j] = self._rng.random(n) < p
@@ -267,6 +275,10 @@ class KnowledgeStateBelief:
         self._obs_size = np.append(self._obs_size, size)
         self._obs_lc = np.append(self._obs_lc, lc)
         self._obs_lg = np.append(self._obs_lg, lg)
+        idx = np.flatnonzero(row)
+        self._obs_idx.append(idx)
+        for j in idx:
+            self._obs_of_concept[j].append(len(self._obs_idx) - 1)
         self._observations.append(
             {
                 "concepts": list(dict.fromkeys(concepts)),
@@ -276,14 +288,49 @@ class KnowledgeStateBelief:
                 "weight": float(weight),
             }
         )
-        all_known = (self._states.astype(np.float64) @ row) >= size - 0.5
+        all_known = self._states[:, idx].all(axis=1)
         self._logw = self._logw + np.where(all_known, lc, lg)
         self._logw -= self._logw.max()
         if self.effective_sample_size < self.n_particles / 2:
             self._rejuvenate()
 
-    def _rejuvenate(self, n_moves: int | None = None) -> None:
-        """Systematic resampling, then Metropolis-Hastings flips of single concepts."""
+    def _flip_delta(self, states: BoolArray, j: int) -> FloatArray:
+        """Change of log prior + log likelihood if concept ``j`` were flipped, per particle.
+
+        Only the terms that mention ``j`` change: its own prior term, the prior terms of
+        its dependents (whose "all prerequisites known" may flip), and the answers to
+        items tagging it. O(P (deg(j) + answers on j)), against O(P C^2) for a full
+        re-evaluation.
+        """
+        cur = states[:, j]
+        sign = np.where(cur, -1.0, 1.0)  # known -> unknown lowers the log-odds terms
+        par = self._parent_idx[j]
+        ok = states[:, par].all(axis=1) if par.size else np.ones(states.shape[0], dtype=bool)
+        delta = sign * np.where(ok, self._odds_ok[j], self._odds_gap)
+        for k in self._child_idx[j]:
+            others = self._parent_idx[k][self._parent_idx[k] != j]
+            # with the other prerequisites known, flipping j flips "all known" for k
+            okx = states[:, others].all(axis=1) if others.size else None
+            known_k = states[:, k]
+            gain = np.where(
+                known_k,
+                self._lp_known_ok[k] - self._lp_known_gap,
+                self._lp_unknown_ok[k] - self._lp_unknown_gap,
+            )
+            delta += sign * (gain if okx is None else np.where(okx, gain, 0.0))
+        for o in self._obs_of_concept[j]:
+            idx = self._obs_idx[o]
+            others = idx[idx != j]
+            step = self._obs_lc[o] - self._obs_lg[o]
+            if others.size:
+                delta += sign * np.where(states[:, others].all(axis=1), step, 0.0)
+            else:
+                delta += sign * step
+        out: FloatArray = delta
+        return out
+
+    def _rejuvenate(self, n_sweeps: int = 3) -> None:
+        """Systematic resampling, then Metropolis-within-Gibbs sweeps over the concepts."""
         n = self.n_particles
         w = self.weights
         positions = (self._rng.random() + np.arange(n)) / n
@@ -291,18 +338,14 @@ class KnowledgeStateBelief:
         idx = np.minimum(idx, n - 1)  # cumsum may end a hair below 1.0
         states = self._states[idx].copy()
         self._logw = np.zeros(n)
-        n_c = len(self.concepts)
-        moves = n_moves if n_moves is not None else 2 * n_c
-        current = self._log_prior(states) + self._log_lik(states)
-        rows = np.arange(n)
-        for _ in range(moves):
-            flip = self._rng.integers(n_c, size=n)
-            proposal = states.copy()
-            proposal[rows, flip] = ~proposal[rows, flip]
-            target = self._log_prior(proposal) + self._log_lik(proposal)
-            accept = np.log(self._rng.random(n)) < target - current
-            states[accept] = proposal[accept]
-            current[accept] = target[accept]
+        # Each step proposes flipping one concept in every particle at once and accepts
+        # per particle (Metropolis); each step leaves the posterior invariant, so a scan
+        # in random order does too.
+        for _ in range(n_sweeps):
+            for j in self._rng.permutation(len(self.concepts)):
+                delta = self._flip_delta(states, int(j))
+                accept = np.log(self._rng.random(n)) < delta
+                states[accept, j] = ~states[accept, j]
         self._states = states
         self.n_rejuvenations += 1
 

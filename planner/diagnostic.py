@@ -192,27 +192,37 @@ def expected_information_gain(
     -----
     The sum of marginal entropies stands in for the entropy of the joint state:
     it is what the result reports (one verdict per concept), and it is cheap. All
-    items are scored at once: O(P I C) for P particles, I items and C concepts, as
-    two matrix products.
+    items are scored at once: O(P U C + I C) for P particles, U distinct concept
+    sets among the I items, and C concepts.
     """
     if not items:
         return np.zeros(0)
-    states = belief.states.astype(np.float64)
+    known = belief.states
+    states = known.astype(np.float64)
     w = belief.weights
-    masks = np.vstack([belief.mask(it.concepts) for it in items])
-    size = masks.sum(axis=1)
+    # Items sharing a concept set differ only in guess and slip, and the posterior is
+    # linear in those, so the particle sums are done once per distinct concept set.
+    sets = [tuple(sorted(set(it.concepts))) for it in items]
+    distinct = list(dict.fromkeys(sets))
+    where = {k: u for u, k in enumerate(distinct)}
+    all_known = np.empty((known.shape[0], len(distinct)), dtype=bool)
+    for u, concepts in enumerate(distinct):
+        cols = np.flatnonzero(belief.mask(concepts))
+        all_known[:, u] = known[:, cols].all(axis=1)
+    p_set = w @ all_known  # P(all concepts of the set known)
+    joint = (w[:, None] * all_known).T @ states  # P(set known and concept c known)
+    m_now = w @ states
+    unit = np.array([where[k] for k in sets])
     guess = np.array([it.guess for it in items])
     slip = np.array([it.slip for it in items])
-    all_known = (states @ masks.T) >= size - 0.5  # particles x items
-    p_right = np.where(all_known, 1.0 - slip, guess)
-    w_right = w[:, None] * p_right
-    w_wrong = w[:, None] - w_right
-    pr = w_right.sum(axis=0)
+    lift = 1.0 - slip - guess
+    # P(right) = guess + lift P(set known); P(right, c known) likewise
+    pr = guess + lift * p_set[unit]
+    right_and = guess[:, None] * m_now + lift[:, None] * joint[unit]
+    m_right = right_and / np.maximum(pr, 1e-300)[:, None]
+    m_wrong = (m_now - right_and) / np.maximum(1.0 - pr, 1e-300)[:, None]
     target = np.ones(len(belief.concepts)) if targets is None else belief.mask(list(targets))
-    m_now = w @ states
     h_now = float(_entropy(m_now) @ target)
-    m_right = (w_right.T @ states) / np.maximum(pr, 1e-300)[:, None]
-    m_wrong = (w_wrong.T @ states) / np.maximum(1.0 - pr, 1e-300)[:, None]
     h_after = pr * (_entropy(m_right) @ target) + (1.0 - pr) * (_entropy(m_wrong) @ target)
     out: FloatArray = h_now - h_after
     return out

@@ -139,3 +139,18 @@ def test_bad_input_is_refused(diamond):
         belief.observe(["a"], True, guess=0.6, slip=0.5)
     with pytest.raises(InvalidParameterError):
         KnowledgeStateBelief.from_dict(diamond, {"format": 2})
+
+
+def test_the_local_flip_delta_equals_the_full_change_of_log_posterior(diamond):
+    belief = KnowledgeStateBelief(
+        diamond, p_known={"b": 0.6, "d": 0.8}, leak=0.1, n_particles=300, seed=8
+    )
+    for concepts, correct, guess, slip in ANSWERS:
+        belief.observe(concepts, correct, guess=guess, slip=slip)
+    states = np.random.default_rng(0).random((300, 4)) < 0.5
+    full = belief._log_prior(states) + belief._log_lik(states)
+    for j in range(4):
+        flipped = states.copy()
+        flipped[:, j] = ~flipped[:, j]
+        want = belief._log_prior(flipped) + belief._log_lik(flipped) - full
+        np.testing.assert_allclose(belief._flip_delta(states, j), want, atol=1e-9)
