@@ -21,6 +21,12 @@ MINI_COURSE = TESTS / "tutor" / "data" / "mini-course"
 ROOT = TESTS.parent
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    # The real hasher is slow by design; tests check permissions, not hashing cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def mini_course_path(tmp_path: Path) -> Path:
     """A private copy of the mini course that a test may break."""

@@ -182,6 +182,9 @@ def _str(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector, *
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         errs.add(file, f"{where}{key}", f"must be text, got {type(value).__name__}")
         return default
+    if required and not str(value).strip():
+        errs.add(file, f"{where}{key}", "is required and must not be empty")
+        return default
     return str(value).strip() if key not in {"prompt", "explanation", "netlist", "body"} else str(value)
 
 

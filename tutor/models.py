@@ -73,7 +73,8 @@ class Concept(models.Model):
     summary = models.CharField(max_length=500, blank=True)
     order = models.PositiveIntegerField(default=0)
     prerequisites = models.ManyToManyField(
-        "self", symmetrical=False, through="Prerequisite", related_name="dependents"
+        "self", symmetrical=False, through="Prerequisite", through_fields=("after", "before"),
+        related_name="dependents",
     )
 
     class Meta:
@@ -162,6 +163,8 @@ class Item(models.Model):
     difficulty = models.FloatField(default=0.0, help_text="Teacher-given difficulty b")
     irt_a = models.FloatField(null=True, blank=True)
     irt_b = models.FloatField(null=True, blank=True)
+    irt_se_a = models.FloatField(null=True, blank=True)
+    irt_se_b = models.FloatField(null=True, blank=True)
     # An item dropped from the course file is retired, not deleted: attempts stay.
     is_active = models.BooleanField(default=True)
     # The course file the item came from, so export writes the same layout back.
@@ -180,6 +183,7 @@ class Item(models.Model):
 class Choice(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="choices")
     text = models.CharField(max_length=500)
+    text_html = models.TextField(blank=True)
     is_correct = models.BooleanField(default=False)
     misconception = models.ForeignKey(
         Misconception, null=True, blank=True, on_delete=models.SET_NULL, related_name="choices"
@@ -270,3 +274,80 @@ class LearnerGoal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.learner} aims at {self.concept}"
+
+
+class LearnerState(models.Model):
+    """A learner's model for one course, as the knowledge_graph core serialises it.
+
+    One row per learner and course, updated in the same transaction as each attempt,
+    so mastery is always current. ``theta`` is the learner's IRT ability (EAP).
+    """
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learner_states"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="learner_states")
+    state = models.JSONField(default=dict)
+    theta = models.FloatField(default=0.0)
+    theta_se = models.FloatField(default=1.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course"], name="one_state_per_course")
+        ]
+
+
+class LearnerPlan(models.Model):
+    """The learner's current learning path for a course (the planner core's plan as JSON)."""
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="plans"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="plans")
+    plan = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "course"], name="one_plan_per_course")
+        ]
+
+
+class DiagnosticSession(models.Model):
+    """An adaptive diagnostic a learner takes on entering a course."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="diagnostics"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="diagnostics")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    state = models.JSONField(default=dict)
+    result = models.JSONField(default=dict, blank=True)
+    attempts = models.ManyToManyField(Attempt, blank=True, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "course"], condition=Q(status="running"),
+                name="one_running_diagnostic",
+            )
+        ]
+
+
+class CourseCalibration(models.Model):
+    """IRT calibration bookkeeping for a course: when it last ran and on how much data."""
+
+    course = models.OneToOneField(Course, on_delete=models.CASCADE, related_name="calibration")
+    attempts_used = models.PositiveIntegerField(default=0)
+    log_likelihood = models.FloatField(null=True, blank=True)
+    iterations = models.PositiveIntegerField(default=0)
+    calibrated_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)

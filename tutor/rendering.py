@@ -82,3 +82,11 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+
+
+def render_inline(text: str) -> str:
+    """Render a one-line fragment (a choice, a hint) without its wrapping paragraph."""
+    body = render_markdown(text).strip()
+    if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
+        body = body[3:-4]
+    return body

@@ -61,12 +61,12 @@ def test_demo_student_answers_wrongly_then_rightly(live_server, transactional_db
     wrong = item.choices.filter(is_correct=False).first()
     right = item.choices.get(is_correct=True)
 
-    page.get_by_label(wrong.text, exact=True).check()
+    page.locator(f"#choice-{wrong.pk}").check()
     page.get_by_role("button", name="Check my answer").click()
     page.get_by_role("heading", name="Not quite").wait_for()
     assert "/answer/" not in page.url, "htmx should have swapped the feedback in place"
 
-    page.get_by_label(right.text, exact=True).check()
+    page.locator(f"#choice-{right.pk}").check()
     page.get_by_role("button", name="Check my answer").click()
     page.get_by_role("heading", name="Correct").wait_for()
 

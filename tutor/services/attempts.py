@@ -18,7 +18,7 @@ class AnswerError(ValueError):
 
 
 def _numeric_verdict(item: Item, answer: str) -> tuple[str, dict[str, Any]]:
-    from circuits.check import compare_quantity
+    from circuits.compare import compare_quantity
     from circuits.units import Quantity
 
     expected = Quantity(float(item.answer_value or 0.0), item.answer_unit)
@@ -58,7 +58,7 @@ def attempt_record(
         attempt.verdict = (Attempt.Verdict.CORRECT if choice.is_correct
                            else Attempt.Verdict.INCORRECT)
         attempt.misconception_id = choice.misconception_id
-        attempt.feedback = {"choice": choice.text}
+        attempt.feedback = {"choice": choice.text, "choice_html": choice.text_html}
         attempt.checked_at = timezone.now()
     elif item.kind == Item.Kind.NUMERIC:
         attempt.verdict, attempt.feedback = _numeric_verdict(item, answer)

@@ -18,7 +18,7 @@ from tutor.models import (
     Prerequisite,
     User,
 )
-from tutor.rendering import render_markdown
+from tutor.rendering import render_inline, render_markdown
 
 
 def _may_edit(user: User, course: Course) -> bool:
@@ -100,7 +100,7 @@ def course_import(*, spec: CourseSpec, actor: User) -> Course:
         row.concepts.set([concepts[c] for c in it.concepts])
         row.choices.all().delete()
         Choice.objects.bulk_create(
-            Choice(item=row, text=ch.text, is_correct=ch.correct, order=j,
+            Choice(item=row, text=ch.text, text_html=render_inline(ch.text), is_correct=ch.correct, order=j,
                    misconception=misconceptions.get(ch.misconception or ""))
             for j, ch in enumerate(it.choices)
         )
