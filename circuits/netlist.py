@@ -468,6 +468,8 @@ def _parse_source(name: str, rest: list[str], line: int | None) -> Source:
 
 
 def _parse_element(line: int | None, body: str) -> Element:
+    if body[0].upper() in "EGFH" and re.search(r"\b(?:POLY|VALUE|TABLE)\b", body, re.I):
+        raise NetlistError(line, "only linear controlled sources: give a single gain")
     tokens = _tokens(body)
     name = tokens[0]
     lowered = name.lower()
@@ -860,6 +862,9 @@ def element_from_parts(
     name = name.strip()
     if not name.upper().startswith(letter):
         name = letter + name
+    want = 4 if letter in "EG" else 3 if letter == "X" else 2
+    if len(nodes) != want:
+        raise NetlistError(line, f"{name.upper()} needs {want} nodes, got {len(nodes)}")
     if letter == "X":
         value = "OPAMP"
     elif letter in "RCLEG":

@@ -37,6 +37,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from circuits.errors import UnitError
 
@@ -93,17 +94,17 @@ _UNIT_WORDS: dict[str, str] = {
     "deg": "deg", "degree": "deg", "degrees": "deg",
 }
 
-_PREFIX: dict[str, float] = {
-    "f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6,
-    "m": 1e-3, "k": 1e3, "g": 1e9, "t": 1e12,
+# Prefixes as powers of ten, so that values are scaled exactly (Decimal.scaleb).
+_PREFIX: dict[str, int] = {
+    "f": -15, "p": -12, "n": -9, "u": -6, "µ": -6, "μ": -6, "m": -3, "k": 3, "g": 9, "t": 12,
 }
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 # RKM: digits, one multiplier letter standing for the decimal point, digits (4k7, 2m5, 4R7).
 _RKM = re.compile(r"([+-]?)(\d+)([fpnuµμmkKMgGtTR])(\d+)")
-_RKM_MULT: dict[str, float] = {
-    "f": 1e-15, "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3,
-    "R": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "g": 1e9, "G": 1e9, "t": 1e12, "T": 1e12,
+_RKM_MULT: dict[str, int] = {
+    "f": -15, "p": -12, "n": -9, "u": -6, "µ": -6, "μ": -6, "m": -3,
+    "R": 0, "k": 3, "K": 3, "M": 6, "g": 9, "G": 9, "t": 12, "T": 12,
 }
 
 
@@ -160,28 +161,28 @@ def _unit_of(word: str) -> str | None:
     return _UNIT_WORDS.get(word.lower())
 
 
-def _read_suffix(suffix: str, original: str) -> tuple[float, str | None]:
-    """Return (multiplier, canonical unit or None) for the text after the number."""
+def _read_suffix(suffix: str, original: str) -> tuple[int, str | None]:
+    """Return (power of ten, canonical unit or None) for the text after the number."""
     if not suffix:
-        return 1.0, None
+        return 0, None
     unit = _unit_of(suffix)
     if unit is not None:
-        return 1.0, unit
+        return 0, unit
     if suffix.lower().startswith("meg"):
         rest = suffix[3:].strip()
         if not rest:
-            return 1e6, None
+            return 6, None
         unit = _unit_of(rest)
         if unit is None:
             raise UnitError(f"cannot read the unit {rest!r} in {original!r}")
-        return 1e6, unit
+        return 6, unit
     head, rest = suffix[0], suffix[1:].strip()
     if rest:
         unit = _unit_of(rest)
         if unit is None:
             raise UnitError(f"cannot read the unit {suffix!r} in {original!r}")
         if head == "M":
-            return 1e6, unit
+            return 6, unit
         if head.lower() in _PREFIX:
             return _PREFIX[head.lower()], unit
         raise UnitError(f"cannot read the unit {suffix!r} in {original!r}")
@@ -230,8 +231,8 @@ def parse_quantity(text: str, *, default_unit: str | None = None) -> Quantity:
 
     Notes
     -----
-    Values are computed as ``mantissa * multiplier`` and rounded to 15 significant digits, so
-    ``"2.5 mA"`` gives exactly ``0.0025`` rather than ``0.0025000000000000005``.
+    The prefix scales the decimal digits exactly before conversion to float, so ``"2.5 mA"``
+    is the float nearest 0.0025, not ``2.5 * 1e-3 = 0.0025000000000000005``.
     """
     if not isinstance(text, str):
         raise UnitError(f"expected text, got {type(text).__name__}")
@@ -247,17 +248,20 @@ def parse_quantity(text: str, *, default_unit: str | None = None) -> Quantity:
     rkm = _RKM.match(s)
     if rkm:
         sign, whole, letter, frac = rkm.groups()
-        mantissa = float(f"{sign}{whole}.{frac}")
-        multiplier = _RKM_MULT[letter]
+        mantissa = f"{sign}{whole}.{frac}"
+        power = _RKM_MULT[letter]
         _, unit = _read_suffix(s[rkm.end() :].strip(), original)
     else:
         number = _NUMBER.match(s)
         if number is None:
             raise UnitError(f"{original!r} does not start with a number")
-        mantissa = float(number.group(0))
-        multiplier, unit = _read_suffix(s[number.end() :].strip(), original)
+        mantissa = number.group(0)
+        power, unit = _read_suffix(s[number.end() :].strip(), original)
 
-    value = float(f"{mantissa * multiplier:.15g}")
+    try:
+        value = float(Decimal(mantissa).scaleb(power))
+    except (InvalidOperation, OverflowError):
+        raise UnitError(f"{original!r} is not a finite number") from None
     if not math.isfinite(value):
         raise UnitError(f"{original!r} is not a finite number")
     if unit is None:
