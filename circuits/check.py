@@ -311,10 +311,23 @@ def diagnose(
         if e != 0 and unit != "deg" and matches(g / factor, e):
             return Diagnosis("factor-1000", f"Your answer is {words}: check the unit prefix "
                              "(for example mA against A, or kΩ against Ω).", None)
-    for c in candidates:
-        if c.unit == unit and c.name != str(ask) and c.name != ask.base and matches(g, c.value):
+    others = [c for c in candidates
+              if c.unit == unit and c.name not in (str(ask), ask.base)
+              and not matches(c.value, e)]
+    for c in others:
+        if matches(g, c.value):
             return Diagnosis("other-quantity",
                              f"Your value is {c.name}, {c.description}, not {ask.base}.", c.name)
+    if unit in ("V", "A", "W"):
+        # Second pass: another quantity with its sign flipped (the power a source delivers).
+        for c in others:
+            if c.value != 0 and matches(-g, c.value):
+                return Diagnosis(
+                    "other-quantity",
+                    f"Your value is {c.name} with the opposite sign ({c.description}), "
+                    f"not {ask.base}.",
+                    c.name,
+                )
     if _difference(g, e, unit) <= 5 * max(rel_tol * abs(e), abs_tol):
         return Diagnosis("close", f"Close, but not within {percent}. Keep more digits in the "
                          "intermediate steps.", None)

@@ -298,13 +298,18 @@ class SimulationPool:
         return reply
 
     def _release(self, worker: _Worker | None) -> None:
-        # A worker that was discarded leaves a free slot (None): the next job starts a new one.
         if worker is not None and worker not in self._all:
             worker = None
         if self._closed:
             if worker is not None:
                 self._retire(worker)
             return
+        if worker is None:
+            # Replace a lost worker now, so that it loads while the caller reads its error.
+            try:
+                worker = self._start()
+            except OSError:
+                worker = None  # the next job tries again
         self._idle.put(worker)
 
     @staticmethod
