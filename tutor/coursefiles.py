@@ -185,7 +185,8 @@ def _str(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector, *
     if required and not str(value).strip():
         errs.add(file, f"{where}{key}", "is required and must not be empty")
         return default
-    return str(value).strip() if key not in {"prompt", "explanation", "netlist", "body"} else str(value)
+    keep_spacing = key in {"prompt", "explanation", "netlist", "body"}
+    return str(value) if keep_spacing else str(value).strip()
 
 
 def _id(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector) -> str:

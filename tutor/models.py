@@ -99,6 +99,9 @@ class Prerequisite(models.Model):
             models.CheckConstraint(condition=~Q(before=models.F("after")), name="no_self_prereq"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.before_id} before {self.after_id}"
+
 
 class Misconception(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="misconceptions")
@@ -252,12 +255,12 @@ class Attempt(models.Model):
         ]
         indexes = [models.Index(fields=["learner", "item"])]
 
+    def __str__(self) -> str:
+        return f"{self.learner} on {self.item}: {self.verdict}"
+
     @property
     def is_correct(self) -> bool:
         return self.verdict == self.Verdict.CORRECT
-
-    def __str__(self) -> str:
-        return f"{self.learner} on {self.item}: {self.verdict}"
 
 
 class LearnerGoal(models.Model):
@@ -297,6 +300,9 @@ class LearnerState(models.Model):
             models.UniqueConstraint(fields=["learner", "course"], name="one_state_per_course")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.learner_id} in {self.course_id}"
+
 
 class LearnerPlan(models.Model):
     """The learner's current learning path for a course (the planner core's plan as JSON)."""
@@ -312,6 +318,9 @@ class LearnerPlan(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["learner", "course"], name="one_plan_per_course")
         ]
+
+    def __str__(self) -> str:
+        return f"plan of {self.learner_id} in {self.course_id}"
 
 
 class DiagnosticSession(models.Model):
@@ -341,6 +350,9 @@ class DiagnosticSession(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"diagnostic of {self.learner_id} in {self.course_id}: {self.status}"
+
 
 class CourseCalibration(models.Model):
     """IRT calibration bookkeeping for a course: when it last ran and on how much data."""
@@ -351,3 +363,6 @@ class CourseCalibration(models.Model):
     iterations = models.PositiveIntegerField(default=0)
     calibrated_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calibration of {self.course_id}"

@@ -16,7 +16,7 @@ from tutor.coursefiles import (
     MisconceptionSpec,
     UnitSpec,
 )
-from tutor.models import Attempt, Concept, Course, Item, Lesson, User
+from tutor.models import Attempt, Concept, Course, Enrolment, Item, Lesson, User
 
 
 def course_spec_export(*, course: Course) -> CourseSpec:
@@ -154,3 +154,7 @@ def attempt_for_learner(*, learner: User, attempt_id: int) -> Attempt | None:
 
 def item_attempts(*, learner: User, item: Item, limit: int = 5) -> list[Attempt]:
     return list(Attempt.objects.filter(learner=learner, item=item).order_by("-created_at")[:limit])
+
+
+def course_enrolments(*, course: Course) -> QuerySet[Enrolment]:
+    return course.enrolments.select_related("learner").order_by("learner__username")

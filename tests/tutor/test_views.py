@@ -215,3 +215,19 @@ def test_students_cannot_import(client, student, mini_course_path):
     client.force_login(student)
     response = client.post(reverse("studio-import"), {"file": SimpleUploadedFile("x.yaml", b"a")})
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("who", "status"), [("student", 403), ("teacher", 200), ("admin", 200),
+                                             ("outsider", 403)])
+def test_studio_course_page_lists_learners(client, people, who, status):
+    response = _get(client, people[who], reverse("studio-course", args=["mini"]))
+    assert response.status_code == status
+    if status == 200:
+        assert b"sam" in response.content
+
+
+def test_another_teacher_cannot_open_the_studio_course_page(client, course):
+    from tests.tutor.factories import UserFactory
+
+    other = UserFactory(username="otto", role="teacher")
+    assert _get(client, other, reverse("studio-course", args=["mini"])).status_code == 403

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tutor.models import Attempt, Item, User
+from tutor.services.hooks import attempt_judged
 
 MAX_ANSWER_CHARS = 20_000
 
@@ -69,6 +70,7 @@ def attempt_record(
     try:
         with transaction.atomic():
             attempt.save()
+            attempt_judged(attempt=attempt)
             if attempt.verdict == Attempt.Verdict.PENDING:
                 from tutor.tasks import check_circuit_attempt
 
@@ -82,13 +84,24 @@ def attempt_record(
 
 
 def attempt_check_circuit(*, attempt_id: int) -> Attempt:
-    """Judge a pending circuit answer with SPICE and store what the tutor needs."""
+    """Judge a pending circuit answer with SPICE and store what the tutor needs.
+
+    The row is locked while it is judged, so a task delivered twice judges once.
+    """
+    with transaction.atomic():
+        attempt = (Attempt.objects.select_for_update().select_related("item", "learner")
+                   .get(pk=attempt_id))
+        if attempt.verdict != Attempt.Verdict.PENDING:
+            return attempt  # a retried task must not judge twice
+        _judge_circuit(attempt)
+        attempt_judged(attempt=attempt)
+    return attempt
+
+
+def _judge_circuit(attempt: Attempt) -> None:
     from circuits.check import check_answer
     from circuits.errors import CircuitError
 
-    attempt = Attempt.objects.select_related("item").get(pk=attempt_id)
-    if attempt.verdict != Attempt.Verdict.PENDING:
-        return attempt  # a retried task must not judge twice
     item = attempt.item
     try:
         result = check_answer(item.netlist, item.ask, attempt.raw_answer, rel_tol=item.tolerance)
@@ -96,16 +109,11 @@ def attempt_check_circuit(*, attempt_id: int) -> Attempt:
         attempt.verdict = Attempt.Verdict.INVALID
         attempt.feedback = {"error": str(exc)}
     else:
-        data = result.to_dict()
-        attempt.feedback = _json_safe(data)
-        if getattr(result, "unreadable", False):
-            attempt.verdict = Attempt.Verdict.INVALID
-        else:
-            attempt.verdict = (Attempt.Verdict.CORRECT if result.correct
-                               else Attempt.Verdict.INCORRECT)
+        attempt.feedback = _json_safe(result.to_dict())
+        attempt.verdict = (Attempt.Verdict.CORRECT if result.correct
+                           else Attempt.Verdict.INCORRECT)
     attempt.checked_at = timezone.now()
     attempt.save(update_fields=["verdict", "feedback", "checked_at"])
-    return attempt
 
 
 def _json_safe(value: Any) -> Any:

@@ -100,7 +100,8 @@ def course_import(*, spec: CourseSpec, actor: User) -> Course:
         row.concepts.set([concepts[c] for c in it.concepts])
         row.choices.all().delete()
         Choice.objects.bulk_create(
-            Choice(item=row, text=ch.text, text_html=render_inline(ch.text), is_correct=ch.correct, order=j,
+            Choice(item=row, text=ch.text, text_html=render_inline(ch.text),
+                   is_correct=ch.correct, order=j,
                    misconception=misconceptions.get(ch.misconception or ""))
             for j, ch in enumerate(it.choices)
         )

@@ -164,3 +164,12 @@ def studio_import(request: AuthedRequest) -> HttpResponse:
         "courses": selectors.teacher_courses(user=request.user), "form": form,
         "import_errors": errors,
     }, status=400)
+
+
+@require_GET
+@login_required
+def studio_course(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_editor(request.user, slug)
+    return render(request, "studio_course.html", {
+        "course": course, "enrolments": selectors.course_enrolments(course=course),
+    })

@@ -1,0 +1,15 @@
+"""What follows once an attempt has its verdict, in one place so nothing is forgotten.
+
+Called inside the transaction that stores the verdict (for circuit answers, in
+the Celery task), so the learner's state never disagrees with their attempts.
+"""
+
+from __future__ import annotations
+
+from tutor.models import Attempt
+
+
+def attempt_judged(*, attempt: Attempt) -> None:
+    """Update everything that depends on a judged attempt."""
+    if attempt.verdict not in (Attempt.Verdict.CORRECT, Attempt.Verdict.INCORRECT):
+        return  # an unreadable answer is no evidence about the learner
