@@ -511,8 +511,6 @@ def _parse_element(line: int | None, body: str) -> Element:
         return Element(upper, nodes, source=_parse_source(upper, rest, line), line=line)
     if kind in "EG":
         if len(rest) != 1:
-            if rest and rest[0].upper() in ("POLY", "VALUE", "TABLE") or "=" in rest[0]:
-                raise NetlistError(line, f"only linear controlled sources: {upper} needs one gain")
             raise NetlistError(line, f"{upper} needs 4 nodes and a gain")
         return Element(upper, nodes, value=_value(rest[0], "", line, f"the gain of {upper}"),
                        line=line)
