@@ -209,9 +209,11 @@ def measure_tau(
     """Time constant of the step response of a voltage or current.
 
     The circuit starts from rest at t = 0 (capacitors uncharged, inductors without current,
-    sources at their t = 0 value, as SPICE's ``uic``). The time constant is the time the signal
-    takes to cover 1 - 1/e (63.2 %) of its way from the start value to the final value; for a
-    first-order circuit that is exactly tau = RC or L/R.
+    sources at their t = 0 value, as SPICE's ``uic``); the step ends at t = 0 for DC sources,
+    at TD + TR of the first edge for PULSE sources. The time constant is the time, from the end
+    of the step, the signal takes to cover 1 - 1/e (63.2 %) of its way from its value then to
+    its final value; for a first-order circuit that is exactly tau = RC or L/R, also when the
+    signal jumps at the step and decays back (an inductor's voltage).
 
     Parameters
     ----------
@@ -256,9 +258,18 @@ def measure_tau(
         return t, y, solution
 
     stop = 10 * _time_scale_guess(circuit)
+    # The step ends when every PULSE source has finished its first edge (TD + TR); a DC source
+    # steps at t = 0 under SPICE's uic.
+    t_step = max(
+        (sum(e.source.pulse[2:4]) for e in circuit.elements
+         if e.source is not None and e.source.pulse is not None),
+        default=0.0,
+    )
     for _ in range(6):
+        stop = max(stop, 20 * t_step)
         t, y, solution = run(stop)
-        swing = y[-1] - y[0]
+        start = _interp(t, y, t_step)
+        swing = y[-1] - start
         scale = max(abs(v) for v in y) or 1.0
         tail = [v for ti, v in zip(t, y, strict=True) if ti >= 0.8 * stop]
         settled = max(tail) - min(tail) <= 1e-3 * max(abs(swing), 1e-9 * scale)
@@ -269,22 +280,34 @@ def measure_tau(
         raise AskError(f"{query.base} does not settle, so it has no single time constant")
     if abs(swing) <= 1e-6 * scale:
         raise AskError(f"{query.base} does not change after the step: no time constant")
-    final, start = y[-1], y[0]
-    crossing = _crossing(t, y, start, final)
-    if crossing < stop / 50:
-        t, y, _ = run(10 * crossing)
-        crossing = _crossing(t, y, y[0], final)
-    return crossing, solution
+    final = y[-1]
+    crossing = _crossing(t, y, t_step, start, final)
+    if crossing - t_step < (stop - t_step) / 50:
+        t, y, _ = run(t_step + 10 * (crossing - t_step))
+        crossing = _crossing(t, y, t_step, _interp(t, y, t_step), final)
+    return crossing - t_step, solution
 
 
-def _crossing(t: list[float], y: list[float], start: float, final: float) -> float:
+def _interp(t: list[float], y: list[float], at: float) -> float:
+    if at <= t[0]:
+        return y[0]
+    for k in range(1, len(t)):
+        if t[k] >= at:
+            frac = (at - t[k - 1]) / (t[k] - t[k - 1]) if t[k] != t[k - 1] else 0.0
+            return y[k - 1] + frac * (y[k] - y[k - 1])
+    return y[-1]
+
+
+def _crossing(t: list[float], y: list[float], t0: float, start: float, final: float) -> float:
     target = start + (1 - math.exp(-1)) * (final - start)
     rising = final > start
     for k in range(1, len(t)):
+        if t[k] <= t0:
+            continue
         if (y[k] >= target) if rising else (y[k] <= target):
             y0, y1 = y[k - 1], y[k]
             frac = 0.0 if y1 == y0 else (target - y0) / (y1 - y0)
-            return t[k - 1] + frac * (t[k] - t[k - 1])
+            return max(t[k - 1] + frac * (t[k] - t[k - 1]), t0)
     raise AskError("the signal never reaches 63 % of its final value")
 
 

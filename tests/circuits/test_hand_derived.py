@@ -91,6 +91,11 @@ CASES = [
     ("rl-tau", "V1 in 0 DC 1\nR1 in out 100\nL1 out 0 10m", "tau(I(L1))", 10e-3 / 100),
     ("rl-current-at-tau", "V1 in 0 DC 1\nR1 in out 100\nL1 out 0 10m", "I(L1)@t=100us",
      1 / 100 * (1 - math.exp(-1))),
+    # V(a) jumps to 5 V when the inductor is open, then decays: tau = L / (R1 || R2).
+    ("rl-decaying-voltage-tau", "V1 in 0 PULSE(0 10 0 1n 1n 1 2)\nR1 in a 1k\nR2 a 0 1k\n"
+     "L1 a 0 100m", "tau(V(a))", 0.1 / 500),
+    ("rc-delayed-pulse-tau", "V1 in 0 PULSE(0 1 2m 1u 1u 1 2)\nR1 in out 1k\nC1 out 0 1u",
+     "tau(V(out))", 1e-3),
     ("rc-thevenin-tau", "V1 in 0 10\nR1 in out 2k\nR2 out 0 2k\nC1 out 0 1u", "tau(V(out))",
      par(2e3, 2e3) * 1e-6),
     ("rc-lowpass-mag", "V1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1u", "mag(V(out))@f=159.155Hz",
