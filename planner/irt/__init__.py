@@ -1,10 +1,18 @@
 """Item response theory: calibration, ability estimation and adaptive item choice.
 
-The 1PL/2PL response model and its information (:mod:`~planner.irt.model`), item
-calibration by marginal maximum likelihood (:mod:`~planner.irt.calibrate`).
-Abilities live on the scale of a standard normal population.
+* :mod:`~planner.irt.model`: the 1PL/2PL response function and its information;
+* :mod:`~planner.irt.calibrate`: item calibration by marginal maximum likelihood
+  (Bock-Aitkin EM) with weak priors and standard errors;
+* :mod:`~planner.irt.ability`: EAP ability with its standard error, for one learner
+  (also one answer at a time) or many;
+* :mod:`~planner.irt.select`: maximum-information item choice with exposure control
+  and content balancing, and a whole adaptive test.
+
+Abilities live on the scale of a standard normal population, ``theta ~ N(0, 1)``.
+``python -m planner.irt fit RESPONSES.csv --model 2pl --json`` fits a CSV.
 """
 
+from planner.irt.ability import AbilityEstimate, AbilityPosterior, eap, eap_batch
 from planner.irt.calibrate import Calibration, ItemParams, Priors, ResponseData, calibrate
 from planner.irt.errors import InvalidParameterError, IRTError, ItemBankError, ResponseDataError
 from planner.irt.model import (
@@ -14,8 +22,19 @@ from planner.irt.model import (
     probability,
     test_information,
 )
+from planner.irt.select import (
+    AdaptiveTestResult,
+    BankItem,
+    adaptive_test,
+    select_item,
+    sympson_hetter_parameters,
+)
 
 __all__ = [
+    "AbilityEstimate",
+    "AbilityPosterior",
+    "AdaptiveTestResult",
+    "BankItem",
     "Calibration",
     "IRTError",
     "InvalidParameterError",
@@ -25,9 +44,14 @@ __all__ = [
     "ResponseData",
     "ResponseDataError",
     "ability_standard_error",
+    "adaptive_test",
     "calibrate",
+    "eap",
+    "eap_batch",
     "item_information",
     "log_likelihood",
     "probability",
+    "select_item",
+    "sympson_hetter_parameters",
     "test_information",
 ]

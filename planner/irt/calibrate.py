@@ -26,9 +26,10 @@ from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from planner.irt.errors import InvalidParameterError, ResponseDataError
+from planner.irt.model import logsumexp
 
 __all__ = [
     "Calibration",
@@ -354,7 +355,7 @@ class _Counts:
     complete: bool  # every pair answered exactly once: ``total`` is all ones
 
     @classmethod
-    def build(cls, data: ResponseData) -> _Counts:
+    def build(cls, data: ResponseData, storage: str = "auto") -> _Counts:
         n_l, n_i = data.n_learners, data.n_items
         key = data.learner * n_i + data.item
         uniq, inv = np.unique(key, return_inverse=True)
@@ -364,7 +365,10 @@ class _Counts:
         )
         n = np.bincount(inv, minlength=uniq.size).astype(np.float64)
         i, j = np.divmod(uniq, n_i)
-        dense = n_l * n_i <= 4_000_000 or (uniq.size >= 0.25 * n_l * n_i and n_l * n_i <= 5e7)
+        if storage == "auto":
+            dense = n_l * n_i <= 4_000_000 or (uniq.size >= 0.25 * n_l * n_i and n_l * n_i <= 5e7)
+        else:
+            dense = storage == "dense"
         if dense:
             right = np.zeros((n_l, n_i))
             total = np.zeros((n_l, n_i))
@@ -708,13 +712,19 @@ def _standard_errors(
             with np.errstate(divide="ignore", invalid="ignore"):
                 var = np.concatenate([sbb / det, saa / det])
         else:
-            sbb = np.bincount(counts.j, s_b * s_b, n_i) + prior.prec_b
-            var_al = []
+            # Keep the common slope's coupling with every difficulty (an "arrow"
+            # matrix, inverted exactly), drop only the difficulties' cross terms.
+            dbb = np.bincount(counts.j, s_b * s_b, n_i) + prior.prec_b
+            with np.errstate(divide="ignore"):
+                var_b = 1.0 / dbb
             if n_al:
                 sal = np.bincount(counts.i, s_al, n_l)
-                var_al = [1.0 / (float(sal @ sal) + prior.prec_al)]
-            with np.errstate(divide="ignore"):
-                var = np.concatenate([np.asarray(var_al), 1.0 / sbb])
+                v = np.bincount(counts.j, sal[counts.i] * s_b, n_i)
+                schur = float(sal @ sal) + prior.prec_al - float(np.sum(v * v * var_b))
+                var_al = 1.0 / schur if schur > 0 else math.inf
+                var = np.concatenate([[var_al], var_b + (v * var_b) ** 2 * var_al])
+            else:
+                var = np.asarray(var_b, dtype=np.float64)
     se = np.sqrt(np.clip(var, 0.0, None))
     se_b = se[n_al:]
     if model == "2pl":
@@ -739,6 +749,7 @@ def calibrate(
     m_steps: int = 2,
     standard_errors: bool = True,
     se_full_max: int = 3000,
+    storage: Literal["auto", "dense", "sparse"] = "auto",
 ) -> Calibration:
     """Fit the 1PL or 2PL model by marginal maximum likelihood (Bock-Aitkin EM).
 
@@ -770,6 +781,9 @@ def calibrate(
     se_full_max : int, default 3000
         Up to this many item parameters the whole information matrix is inverted;
         beyond, each item's own block only.
+    storage : {"auto", "dense", "sparse"}
+        How the learners x items counts are held; "auto" goes sparse when the
+        matrix is large and mostly empty. The result does not depend on it.
 
     Returns
     -------
@@ -826,7 +840,9 @@ def calibrate(
                                     "tol > 0 and m_steps >= 1 are required")
     if not isinstance(data, ResponseData):
         data = ResponseData.from_matrix(data)
-    counts = _Counts.build(data)
+    if storage not in ("auto", "dense", "sparse"):
+        raise InvalidParameterError(f"unknown storage {storage!r}")
+    counts = _Counts.build(data, storage)
     n_i = data.n_items
     prior = _Prior.make(priors, n_i)
     if model == "1pl" and np.ptp(prior.mu_al) > 0:
