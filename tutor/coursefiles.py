@@ -38,7 +38,7 @@ __all__ = [
 
 FORMAT_VERSION = 1
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ITEM_KINDS = ("multiple_choice", "numeric", "circuit")
+ITEM_KINDS = ("multiple_choice", "numeric", "circuit", "design")
 UNIT_KINDS = ("lesson", "worked-example", "review", "practice")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ZIP_BYTES = 20 * 1024 * 1024
@@ -117,6 +117,7 @@ class ItemSpec:
     tolerance: float = 0.01
     netlist: str = ""
     ask: str = ""
+    constraints: list[str] = field(default_factory=list)
     file: str = ""  # where it came from, for messages; not exported
 
 
@@ -356,6 +357,17 @@ def _item(d: Any, file: str, index: int, errs: _Collector) -> ItemSpec | None:
             item.choices.append(ChoiceSpec(_str(ch, "text", file, cw, errs), correct, mis))
         if choices and sum(c.correct for c in item.choices) != 1:
             errs.add(file, f"{where}choices", "exactly one choice must be correct")
+    elif kind == "design":
+        constraints = d.get("constraints")
+        if isinstance(constraints, str):
+            constraints = [constraints]
+        if (not isinstance(constraints, list) or not constraints
+                or not all(isinstance(c, str) for c in constraints)):
+            errs.add(file, f"{where}constraints", "must list at least one constraint")
+            constraints = []
+        item.constraints = [c.strip() for c in constraints]
+        item.netlist = _str(d, "netlist", file, where, errs, required=False)
+        _check_design(item, file, where, errs)
     elif kind in {"numeric", "circuit"}:
         item.answer = _str(d, "answer", file, where, errs)
         if item.answer:
@@ -392,6 +404,23 @@ def _check_circuit(item: ItemSpec, file: str, where: str, errs: _Collector) -> N
             parse_ask(item.ask)
         except CircuitError as exc:
             errs.add(file, f"{where}ask", str(exc))
+
+
+def _check_design(item: ItemSpec, file: str, where: str, errs: _Collector) -> None:
+    from circuits.design import parse_constraint
+    from circuits.errors import CircuitError
+    from circuits.netlist import parse_elements
+
+    for j, text in enumerate(item.constraints, 1):
+        try:
+            parse_constraint(text)
+        except CircuitError as exc:
+            errs.add(file, f"{where}constraints[{j}]", str(exc))
+    if item.netlist:  # the given part of the circuit: it need not be complete
+        try:
+            parse_elements(item.netlist)
+        except CircuitError as exc:
+            errs.add(file, f"{where}netlist", str(exc))
 
 
 def _cross_check(spec: CourseSpec, course_file: str, errs: _Collector) -> None:
@@ -649,8 +678,13 @@ def _item_dict(it: ItemSpec) -> dict[str, Any]:
     if it.kind == "circuit":
         d["netlist"] = _block(it.netlist)
         d["ask"] = it.ask
+    if it.kind == "design":
+        d["constraints"] = list(it.constraints)
+        if it.netlist:
+            d["netlist"] = _block(it.netlist)
     if it.kind in {"numeric", "circuit"}:
         d["answer"] = it.answer
+    if it.kind in {"numeric", "circuit", "design"}:
         d["tolerance"] = it.tolerance
     if it.explanation:
         d["explanation"] = _block(it.explanation)

@@ -143,6 +143,7 @@ class Item(models.Model):
         MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
         NUMERIC = "numeric", "Numeric"
         CIRCUIT = "circuit", "Circuit"
+        DESIGN = "design", "Circuit design"
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="items")
     key = models.SlugField(max_length=120)
@@ -160,8 +161,9 @@ class Item(models.Model):
     answer_unit = models.CharField(max_length=8, blank=True)
     tolerance = models.FloatField(default=0.01)
     # circuit items
-    netlist = models.TextField(blank=True)
+    netlist = models.TextField(blank=True, help_text="circuit items: the circuit; design: a starter")
     ask = models.CharField(max_length=120, blank=True)
+    constraints = models.JSONField(default=list, blank=True, help_text="design items")
     # IRT: the teacher's guess, then what calibration measured
     difficulty = models.FloatField(default=0.0, help_text="Teacher-given difficulty b")
     irt_a = models.FloatField(null=True, blank=True)

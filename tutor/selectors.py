@@ -53,6 +53,7 @@ def course_spec_export(*, course: Course) -> CourseSpec:
                                 ch.misconception.key if ch.misconception else None)
                      for ch in it.choices.all()],
             answer=it.answer_text, tolerance=it.tolerance, netlist=it.netlist, ask=it.ask,
+            constraints=list(it.constraints),
             file=it.source_file,
         ))
     return spec
@@ -158,3 +159,28 @@ def item_attempts(*, learner: User, item: Item, limit: int = 5) -> list[Attempt]
 
 def course_enrolments(*, course: Course) -> QuerySet[Enrolment]:
     return course.enrolments.select_related("learner").order_by("learner__username")
+
+
+def item_schematic(*, netlist: str) -> str:
+    """The SVG schematic of a netlist, drawn once per process and netlist.
+
+    Drawing takes tens of milliseconds (a second for the first, which loads
+    schemdraw), so it is cached; the SVG comes from the parsed circuit, never
+    from the raw text, and schemdraw escapes its labels.
+    """
+    import hashlib
+
+    from django.core.cache import cache
+
+    from circuits.draw import draw_svg
+    from circuits.errors import CircuitError
+
+    key = "schematic:" + hashlib.sha256(netlist.encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        try:
+            svg = draw_svg(netlist)
+        except CircuitError:
+            svg = ""
+        cache.set(key, svg, timeout=None)
+    return str(svg)

@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from tutor.views import circuits
+
+urlpatterns = [
+    path("courses/<slug:slug>/practice/<slug:item>/builder/", circuits.builder_update,
+         name="builder"),
+]

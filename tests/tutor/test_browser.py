@@ -77,3 +77,36 @@ def test_demo_student_answers_wrongly_then_rightly(live_server, transactional_db
     verdicts = list(Attempt.objects.filter(item=item).order_by("created_at")
                     .values_list("verdict", flat=True))
     assert verdicts == ["incorrect", "correct"]
+
+
+def test_circuit_builder_redraws_after_each_change(live_server, transactional_db, browser_page):
+    from tutor.services.demo import demo_load
+
+    demo = demo_load()
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("student")
+    page.get_by_label("Password").fill(demo.new_passwords["student"])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Your courses").wait_for()
+    page.goto(f"{live_server.url}/courses/{demo.course.slug}/practice/design-divider-3v3/")
+    assert page.get_by_label("Name of element 1").input_value() == "V1"  # the given source
+
+    for row, (name, n1, n2, value) in enumerate([("R1", "in", "out", "3.4k"),
+                                                 ("R2", "out", "0", "6.6k")], start=2):
+        page.get_by_label("Kind of new element").select_option("R")
+        page.get_by_label("Name of new element").fill(name)
+        page.get_by_label("First node").fill(n1)
+        page.get_by_label("Second node").fill(n2)
+        page.get_by_label("Value of new element").fill(value)
+        page.get_by_role("button", name="Add", exact=True).click()
+        page.locator(f"#el-name-{row}[value='{name}']").wait_for()
+    # with R1 alone, node out dangled and the builder said so; now the circuit is whole
+    page.locator("#circuit-builder pre", has_text="R2 out 0 6.6k").wait_for(state="attached")
+    assert "/builder/" not in page.url, "htmx should have swapped the builder in place"
+    assert page.locator("#circuit-builder svg").count() == 1
+
+    page.get_by_role("button", name="Check my design").click()
+    page.get_by_role("heading", name="Correct").wait_for(timeout=60_000)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "circuit-builder.png"), full_page=True)

@@ -45,7 +45,7 @@ def test_import_command_writes_the_whole_course(mini_course_path, teacher, capsy
     assert [c.key for c in course.concepts.order_by("order")] == ["voltage", "ohms-law", "divider"]
     assert Prerequisite.objects.filter(after__course=course).count() == 2
     assert course.lessons.count() == 2
-    assert course.items.count() == 3
+    assert course.items.count() == 4
     num = course.items.get(key="ohm-num")
     assert (num.answer_value, num.answer_unit) == (pytest.approx(9.4), "V")
     mc = course.items.get(key="ohm-mc")
@@ -139,7 +139,7 @@ def test_every_problem_is_reported_in_one_run(mini_course_path, teacher, capsys)
 def test_single_file_and_zip_forms_import(mini_course_path, teacher, tmp_path):
     single = write_course(load_course(mini_course_path), tmp_path / "mini.yaml")
     spec = load_course(single)
-    assert len(spec.items) == 3 and len(spec.lessons) == 2
+    assert len(spec.items) == 4 and len(spec.lessons) == 2
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         for p in mini_course_path.rglob("*"):
@@ -201,7 +201,7 @@ def test_reimport_keeps_attempts_and_retires_removed_items(mini_course_path, cou
     course_import(spec=load_course(mini_course_path), actor=course.owner)
     assert Attempt.objects.filter(item=item).count() == 1
     assert not Item.objects.get(course=course, key="ohm-num").is_active
-    assert Item.objects.filter(course=course).count() == 3
+    assert Item.objects.filter(course=course).count() == 4
     # importing the same files twice changes nothing and duplicates nothing
     course_import(spec=load_course(mini_course_path), actor=course.owner)
     assert Concept.objects.filter(course=course).count() == 3

@@ -54,3 +54,31 @@ def test_demo_load_is_idempotent():
     assert (User.objects.count(), Concept.objects.count(), Item.objects.count()) == counts
     assert first.course.enrolments.filter(learner__username="student").count() == 1
     assert User.objects.get(username="admin").is_staff
+
+
+# One correct circuit for every design question of the demo course (the course files do not
+# hold solutions: a student should not find them there).
+REFERENCE_DESIGNS = {
+    "design-divider-3v3": "V1 in 0 DC 5\nR1 in out 3.4k\nR2 out 0 6.6k",
+    "design-current-limit": "V1 a 0 DC 9\nR1 a 0 450",
+    "design-rc-lowpass": "V1 in 0 AC 1\nR1 in out 1.5915k\nC1 out 0 100n",
+    "design-inverting-gain-10": "V1 in 0 DC 0.5\nR1 in n 1k\nR2 n out 10k\nXU1 0 n out OPAMP",
+    "design-matched-load": "V1 in 0 DC 12\nR1 in a 600\nRL a 0 600",
+}
+
+
+@pytest.mark.spice
+def test_every_design_question_has_a_solution_and_refuses_the_bare_starter(spec):
+    from circuits.design import check_design
+    from circuits.errors import CircuitError
+
+    designs = [it for it in spec.items if it.kind == "design"]
+    assert {it.id for it in designs} == set(REFERENCE_DESIGNS)
+    for it in designs:
+        result = check_design(REFERENCE_DESIGNS[it.id], it.constraints, rel_tol=it.tolerance)
+        assert result.correct, (it.id, [r.message for r in result.results])
+        try:
+            bare = check_design(it.netlist, it.constraints, rel_tol=it.tolerance)
+        except CircuitError:
+            continue  # an incomplete circuit is refused outright: also not a solution
+        assert not bare.correct, it.id

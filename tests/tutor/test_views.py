@@ -41,7 +41,7 @@ def test_home(client, people, who, status):
     response = _get(client, people[who], reverse("home"))
     assert response.status_code == status
     if who == "student":
-        assert b"Mini circuits" in response.content and b"0 of 3" in response.content
+        assert b"Mini circuits" in response.content and b"0 of 4" in response.content
 
 
 @pytest.mark.parametrize("who", ["student", "teacher", "admin", "outsider"])

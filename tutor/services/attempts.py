@@ -35,8 +35,8 @@ def attempt_record(
 ) -> Attempt:
     """Record one answer, once: a repeated ``idempotency_key`` returns the first attempt.
 
-    Multiple-choice and numeric answers are judged at once. Circuit answers are
-    judged by SPICE in a Celery task queued after commit (eager by default, so the
+    Multiple-choice and numeric answers are judged at once. Circuit answers (a value,
+    or for a design item a netlist) are judged by SPICE in a Celery task queued after commit (eager by default, so the
     verdict is there when this returns; with a worker the page polls).
     """
     answer = (answer or "").strip()
@@ -100,11 +100,16 @@ def attempt_check_circuit(*, attempt_id: int) -> Attempt:
 
 def _judge_circuit(attempt: Attempt) -> None:
     from circuits.check import check_answer
+    from circuits.design import check_design
     from circuits.errors import CircuitError
 
     item = attempt.item
     try:
-        result = check_answer(item.netlist, item.ask, attempt.raw_answer, rel_tol=item.tolerance)
+        if item.kind == Item.Kind.DESIGN:
+            result = check_design(attempt.raw_answer, item.constraints, rel_tol=item.tolerance)
+        else:
+            result = check_answer(item.netlist, item.ask, attempt.raw_answer,
+                                  rel_tol=item.tolerance)
     except CircuitError as exc:
         attempt.verdict = Attempt.Verdict.INVALID
         attempt.feedback = {"error": str(exc)}

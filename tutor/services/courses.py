@@ -90,6 +90,7 @@ def course_import(*, spec: CourseSpec, actor: User) -> Course:
         row.explanation_html = render_markdown(it.explanation) if it.explanation else ""
         row.hints, row.difficulty, row.tolerance = list(it.hints), it.difficulty, it.tolerance
         row.netlist, row.ask, row.answer_text = it.netlist, it.ask, it.answer
+        row.constraints = list(it.constraints)
         row.source_file = it.file if it.file.startswith("items/") else ""
         if it.answer:
             q = parse_quantity(it.answer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,9 +15,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from tutor import access, selectors
+from tutor.builder import KINDS as BUILDER_KINDS
+from tutor.builder import answer_from_post, build, rows_from_netlist, rows_from_post
 from tutor.coursefiles import CourseValidationError, load_course, load_course_zip
 from tutor.forms import CourseUploadForm
 from tutor.http import AuthedRequest
+from tutor.models import Item
 from tutor.services.attempts import AnswerError, attempt_record
 from tutor.services.courses import course_import, enrolment_create
 
@@ -75,19 +79,31 @@ def practice_next(request: AuthedRequest, slug: str) -> HttpResponse:
     return redirect("practice", slug=slug, item=item.key)
 
 
-def _practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[str, object]:
+def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[str, Any]:
     item = access.item_for_learner(request.user, slug, item_key)
-    return {
+    context: dict[str, Any] = {
         "course": item.course, "item": item, "submission_key": uuid.uuid4().hex,
         "history": selectors.item_attempts(learner=request.user, item=item),
         "next_item": selectors.next_item_for(learner=request.user, course=item.course, after=item),
     }
+    if item.netlist and item.kind == Item.Kind.CIRCUIT:
+        context["schematic"] = selectors.item_schematic(netlist=item.netlist)
+    if item.kind == Item.Kind.DESIGN:
+        built = build(rows_from_netlist(item.netlist) if item.netlist else [])
+        if built.netlist:
+            built.svg = selectors.item_schematic(netlist=built.netlist)
+        else:
+            # The given part is usually incomplete on purpose: no error before the first change.
+            built.error = ""
+        context["builder"] = built
+        context["builder_kinds"] = BUILDER_KINDS
+    return context
 
 
 @require_GET
 @login_required
 def practice(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
-    context = _practice_context(request, slug, item)
+    context = practice_context(request, slug, item)
     attempt_id = request.GET.get("attempt", "")
     if attempt_id.isdigit():
         context["attempt"] = selectors.attempt_for_learner(learner=request.user,
@@ -98,12 +114,17 @@ def practice(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
 @require_POST
 @login_required
 def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
-    context = _practice_context(request, slug, item)
+    context = practice_context(request, slug, item)
     template = "practice.html#answer-feedback" if request.htmx else "practice.html"
+    answer = request.POST.get("answer", "")
     try:
+        if context["item"].kind == Item.Kind.DESIGN:
+            context["builder"] = build(rows_from_post(request.POST))
+            answer, problem = answer_from_post(request.POST)
+            if problem:
+                raise AnswerError(problem)
         attempt = attempt_record(
-            learner=request.user, item=context["item"],  # type: ignore[arg-type]
-            answer=request.POST.get("answer", ""),
+            learner=request.user, item=context["item"], answer=answer,
             idempotency_key=request.POST.get("submission_key", ""),
         )
     except AnswerError as exc:
@@ -120,7 +141,7 @@ def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpRespons
 @login_required
 def attempt_status(request: AuthedRequest, slug: str, item: str, attempt: int) -> HttpResponse:
     """Polled by the feedback partial while a circuit answer is being simulated."""
-    context = _practice_context(request, slug, item)
+    context = practice_context(request, slug, item)
     context["attempt"] = selectors.attempt_for_learner(learner=request.user, attempt_id=attempt)
     if context["attempt"] is None:
         raise Http404

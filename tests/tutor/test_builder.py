@@ -1,0 +1,118 @@
+"""The circuit builder: rows in, schematic and netlist out; design answers checked by SPICE."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import QueryDict
+from django.urls import reverse
+
+from tutor.builder import answer_from_post, build, rows_from_netlist, rows_from_post
+from tutor.models import Attempt
+
+DIVIDER_ROWS = [("V", "V1", "in", "0", "", "5 V"), ("R", "R1", "in", "out", "", "1.7 kΩ"),
+                ("R", "R2", "out", "0", "", "3.3k")]
+
+
+def _post(rows, **extra) -> QueryDict:  # type: ignore[no-untyped-def]
+    q = QueryDict(mutable=True)
+    for kind, name, n1, n2, n3, value in rows:
+        for key, val in zip(("kind", "name", "n1", "n2", "n3", "value"),
+                            (kind, name, n1, n2, n3, value), strict=True):
+            q.appendlist(f"el_{key}", val)
+    for key, val in extra.items():
+        q[key] = val
+    return q
+
+
+def test_rows_become_a_netlist():
+    built = build(rows_from_post(_post(DIVIDER_ROWS)))
+    assert built.error == ""
+    assert built.netlist.splitlines() == ["V1 in 0 DC 5", "R1 in out 1.7k", "R2 out 0 3.3k"]
+
+
+def test_add_and_remove_actions():
+    rows = rows_from_post(_post(DIVIDER_ROWS[:2], builder_action="add", new_kind="R",
+                                new_name="R2", new_n1="out", new_n2="0", new_value="3k3"))
+    assert [r.name for r in rows] == ["V1", "R1", "R2"]
+    rows = rows_from_post(_post(DIVIDER_ROWS, builder_action="remove-1"))
+    assert [r.name for r in rows] == ["V1", "R2"]
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([("R", "R1", "in", "out", "", "abc")], "row 1"),
+    ([("V", "V1", "in", "0", "", "5"), ("R", "R1", "in", "out", "", "1k")], "dangling"),
+    ([("R", "R1", "a", "b", "", "1k\n.control")], "row 1"),
+    ([("R", "R1", "a", "b", "", "1k; shell ls")], "row 1"),
+])
+def test_bad_rows_are_named_and_nothing_is_built(rows, message):
+    built = build(rows_from_post(_post(rows)))
+    assert built.netlist == ""
+    assert message in built.error
+
+
+def test_typed_netlist_takes_precedence_over_rows():
+    netlist, error = answer_from_post(_post(DIVIDER_ROWS, netlist_text="V1 a 0 5\nR1 a 0 1k"))
+    assert (netlist, error) == ("V1 a 0 5\nR1 a 0 1k", "")
+
+
+def test_starter_netlist_becomes_rows():
+    rows = rows_from_netlist("V1 in 0 DC 5")
+    assert [(r.kind, r.name, r.nodes[:2]) for r in rows] == [("V", "V1", ["in", "0"])]
+
+
+@pytest.mark.django_db
+def test_builder_view_returns_the_schematic_partial(client, course, student):
+    client.force_login(student)
+    url = reverse("builder", args=["mini", "divider-design"])
+    response = client.post(url, _post(DIVIDER_ROWS, builder_action="update").urlencode(),
+                           content_type="application/x-www-form-urlencoded",
+                           headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<fieldset id="circuit-builder"')
+    assert "<svg" in html and "R2 out 0 3.3k" in html
+
+
+@pytest.mark.django_db
+def test_builder_works_without_javascript(client, course, student):
+    client.force_login(student)
+    response = client.post(reverse("builder", args=["mini", "divider-design"]),
+                           _post(DIVIDER_ROWS[:1], builder_action="add", new_kind="R",
+                                 new_name="R1", new_n1="in", new_n2="0",
+                                 new_value="10k").urlencode(),
+                           content_type="application/x-www-form-urlencoded")
+    html = response.content.decode()
+    assert "<html" in html and 'value="R1"' in html and "<svg" in html
+
+
+@pytest.mark.django_db
+def test_outsider_cannot_use_the_builder(client, course, outsider):
+    client.force_login(outsider)
+    response = client.post(reverse("builder", args=["mini", "divider-design"]),
+                           _post(DIVIDER_ROWS).urlencode(),
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.spice
+@pytest.mark.usefixtures("eager_celery")
+@pytest.mark.parametrize(("rows", "verdict"), [
+    (DIVIDER_ROWS, "correct"),
+    ([("V", "V1", "in", "0", "", "5 V"), ("R", "R1", "in", "out", "", "170"),
+      ("R", "R2", "out", "0", "", "330")], "incorrect"),   # 3.3 V but 10 mA
+])
+def test_design_answers_are_checked_against_the_constraints(
+        client, course, student, django_capture_on_commit_callbacks, rows, verdict):
+    client.force_login(student)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("practice-answer", args=["mini", "divider-design"]),
+                    _post(rows, submission_key="d-1").urlencode(),
+                    content_type="application/x-www-form-urlencoded",
+                    headers={"HX-Request": "true"})
+    attempt = Attempt.objects.get()
+    assert attempt.verdict == verdict
+    assert len(attempt.feedback["constraints"]) == 3
+    if verdict == "incorrect":
+        unmet = [c for c in attempt.feedback["constraints"] if not c["satisfied"]]
+        assert [c["constraint"] for c in unmet] == ["|I(V1)| <= 1 mA"]

@@ -1,0 +1,128 @@
+"""The circuit builder's form: element rows in, a netlist (or the first problem) out.
+
+The builder keeps no state on the server: every request carries all rows, so the
+page works the same with htmx (the builder partial is swapped) and without
+JavaScript (the whole page comes back). Building goes through
+``circuits.netlist.element_from_parts``, which refuses anything a netlist could
+smuggle (line breaks, dot-commands, control lines): what a student types in a row
+never reaches ngspice except as the netlist rebuilt from the parsed model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import QueryDict
+
+KINDS = (
+    ("R", "Resistor"),
+    ("C", "Capacitor"),
+    ("L", "Inductor"),
+    ("V", "Voltage source"),
+    ("I", "Current source"),
+    ("D", "Diode"),
+    ("X", "Ideal op-amp (+, -, out)"),
+)
+MAX_ROWS = 60
+
+
+@dataclass
+class Row:
+    kind: str = "R"
+    name: str = ""
+    nodes: list[str] = field(default_factory=lambda: ["", "", ""])
+    value: str = ""
+
+    @property
+    def node_count(self) -> int:
+        return 3 if self.kind == "X" else 2
+
+
+@dataclass
+class Builder:
+    rows: list[Row]
+    netlist: str = ""
+    error: str = ""
+    svg: str = ""
+
+
+def _row(kind: str, name: str, n1: str, n2: str, n3: str, value: str) -> Row:
+    kind = kind if kind in dict(KINDS) else "R"
+    return Row(kind=kind, name=name.strip()[:20], nodes=[n1.strip()[:20], n2.strip()[:20],
+                                                         n3.strip()[:20]], value=value[:60])
+
+
+def rows_from_post(data: QueryDict) -> list[Row]:
+    """Read the rows, apply the action (add, remove-N), and return the new rows."""
+    columns = [data.getlist(f"el_{k}") for k in ("kind", "name", "n1", "n2", "n3", "value")]
+    n = min(len(c) for c in columns)
+    rows = [_row(*(c[i] for c in columns)) for i in range(min(n, MAX_ROWS))]
+    action = data.get("builder_action", "")
+    if action == "add" and len(rows) < MAX_ROWS:
+        rows.append(_row(*(data.get(f"new_{k}", "") for k in
+                           ("kind", "name", "n1", "n2", "n3", "value"))))
+    elif action.startswith("remove-") and action[7:].isdigit():
+        index = int(action[7:])
+        if 0 <= index < len(rows):
+            rows.pop(index)
+    return rows
+
+
+def rows_from_netlist(netlist: str) -> list[Row]:
+    """Start a builder from a starter netlist (a design item may give the source)."""
+    from circuits.netlist import format_element, parse_elements
+
+    rows = []
+    for e in parse_elements(netlist):
+        kind = "X" if e.name.upper().startswith("X") else e.name[0].upper()
+        value = "" if kind in "XD" else format_element(e).split(None, 1 + len(e.nodes))[-1]
+        nodes = [*e.nodes, "", ""][:3]
+        rows.append(Row(kind=kind, name=e.name, nodes=list(nodes), value=value))
+    return rows
+
+
+def _value_for(row: Row) -> str:
+    """Builders type "5 V" for a source; a netlist wants "DC 5"."""
+    from circuits.errors import UnitError
+    from circuits.units import parse_quantity
+
+    if row.kind not in "VI" or not row.value.strip():
+        return row.value
+    try:
+        q = parse_quantity(row.value)
+    except UnitError:
+        return row.value  # "DC 5 AC 1", "PULSE(...)": the netlist parser judges it
+    return f"DC {q.value!r}" if q.unit in ("", "V" if row.kind == "V" else "A") else row.value
+
+
+def build(rows: list[Row]) -> Builder:
+    """Turn rows into a netlist, or name the first row that is wrong."""
+    from circuits.errors import CircuitError
+    from circuits.netlist import circuit_from_parts
+
+    result = Builder(rows=rows)
+    complete = [r for r in rows if r.name or any(r.nodes) or r.value]
+    if not complete:
+        result.error = "Add an element to start."
+        return result
+    parts = [(r.kind, r.name or f"{i + 1}", r.nodes[: r.node_count], _value_for(r))
+             for i, r in enumerate(complete)]
+    try:
+        circuit = circuit_from_parts(parts)
+    except CircuitError as exc:
+        result.error = str(exc).replace("line ", "row ", 1)
+        return result
+    result.netlist = circuit.to_text()
+    return result
+
+
+def answer_from_post(data: QueryDict) -> tuple[str, str]:
+    """A design answer: the typed netlist if there is one, else the builder's netlist.
+
+    Returns ``(netlist, error)``; exactly one of them is empty.
+    """
+    typed = data.get("netlist_text", "").strip()
+    if typed:
+        return typed, ""
+    built = build(rows_from_post(data))
+    return built.netlist, built.error
