@@ -161,7 +161,9 @@ class Item(models.Model):
     answer_unit = models.CharField(max_length=8, blank=True)
     tolerance = models.FloatField(default=0.01)
     # circuit items
-    netlist = models.TextField(blank=True, help_text="circuit items: the circuit; design: a starter")
+    netlist = models.TextField(
+        blank=True, help_text="circuit items: the circuit; design items: the given part"
+    )
     ask = models.CharField(max_length=120, blank=True)
     constraints = models.JSONField(default=list, blank=True, help_text="design items")
     # IRT: the teacher's guess, then what calibration measured

@@ -36,8 +36,9 @@ def attempt_record(
     """Record one answer, once: a repeated ``idempotency_key`` returns the first attempt.
 
     Multiple-choice and numeric answers are judged at once. Circuit answers (a value,
-    or for a design item a netlist) are judged by SPICE in a Celery task queued after commit (eager by default, so the
-    verdict is there when this returns; with a worker the page polls).
+    or for a design item a netlist) are judged by SPICE in a Celery task queued
+    after commit (eager by default, so the verdict is there when this returns; with a
+    worker the page polls).
     """
     answer = (answer or "").strip()
     if not idempotency_key or len(idempotency_key) > 64:
