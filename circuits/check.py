@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import cmath
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,7 +230,7 @@ def _difference(a: float, b: float, unit: str) -> float:
     return abs(a - b)
 
 
-def _abs_floor(unit: str, expected: float, pool: Iterable[Candidate], rel_tol: float) -> float:
+def _abs_floor(unit: str, expected: float, solution: Solution | None, rel_tol: float) -> float:
     """The absolute tolerance that stops an expected value near zero demanding the impossible.
 
     For voltages, currents and powers, a tenth of the relative tolerance applied to the largest
@@ -240,8 +239,18 @@ def _abs_floor(unit: str, expected: float, pool: Iterable[Candidate], rel_tol: f
     """
     if unit == "deg":
         return rel_tol * 10.0
-    scale = max((abs(c.value) for c in pool if c.unit == unit), default=abs(expected))
-    scale = max(scale, abs(expected))
+    scale = abs(expected)
+    if solution is not None and unit in ("V", "A", "W"):
+        ac = solution.analysis == "ac"
+        if unit == "V":
+            values = [_real(v, ac) for v in solution.node_voltages.values()]
+        elif unit == "A":
+            values = [_real(i, ac) for i in solution.branch_currents.values()]
+        elif not ac:
+            values = [solution.power(e.name) for e in solution.circuit.elements]
+        else:
+            values = []
+        scale = max([scale, *(abs(v) for v in values)])
     if unit in ("V", "A", "W"):
         return max(0.1 * rel_tol * scale, 1e-15)
     return max(1e-12 * scale, 1e-18)
@@ -285,7 +294,8 @@ def diagnose(
     percent = f"{rel_tol * 100:g} %"
     if given.unit != unit:
         same_kind = [c for c in candidates if c.unit == given.unit]
-        floor = _abs_floor(given.unit, given.value, same_kind, rel_tol)
+        scale = max((abs(c.value) for c in same_kind), default=abs(given.value))
+        floor = _abs_floor(given.unit, scale, None, rel_tol)
         hit = next(
             (c for c in same_kind
              if _difference(given.value, c.value, given.unit)
@@ -389,13 +399,18 @@ def check_answer(
     runner = runner or default_pool()
     expected, solution = evaluate_circuit(circuit, query, runner=runner)
 
-    candidates = candidates_for(circuit, solution, query.unit)
-    abs_tol = _abs_floor(query.unit, expected.value, candidates, rel_tol)
-    if given.unit != query.unit:
-        # A value of the wrong kind may still be a quantity of the circuit: look in its unit.
-        candidates += candidates_for(circuit, solution, given.unit)
-    diagnosis = diagnose(query, circuit, expected, given, candidates,
-                         rel_tol=rel_tol, abs_tol=abs_tol)
+    abs_tol = _abs_floor(query.unit, expected.value, solution, rel_tol)
+    if given.unit == query.unit and _difference(given.value, expected.value, query.unit) <= max(
+        rel_tol * abs(expected.value), abs_tol
+    ):
+        diagnosis = Diagnosis("correct", "Correct.", str(query))
+    else:
+        candidates = candidates_for(circuit, solution, query.unit)
+        if given.unit != query.unit:
+            # A value of the wrong kind may still be a quantity of the circuit: look there.
+            candidates += candidates_for(circuit, solution, given.unit)
+        diagnosis = diagnose(query, circuit, expected, given, candidates,
+                             rel_tol=rel_tol, abs_tol=abs_tol)
     correct = diagnosis.kind == "correct"
     if not correct and solution is None:
         try:

@@ -102,6 +102,26 @@ class NgspiceEngine:
         array = ffi.new("char *[]", [*keep, ffi.NULL])
         return int(self._lib.ngSpice_Circ(array))
 
+    def _last_values(self, plot: str) -> dict[str, complex | float]:
+        """The last value of every vector, without numpy (an operating point is one value)."""
+        ffi = self._ffi
+        names = self._lib.ngSpice_AllVecs(plot.encode("ascii"))
+        out: dict[str, complex | float] = {}
+        i = 0
+        while names[i] != ffi.NULL:
+            name = ffi.string(names[i])
+            info = self._lib.ngGet_Vec_Info(plot.encode("ascii") + b"." + name)
+            i += 1
+            if info == ffi.NULL or info.v_length == 0:
+                continue
+            n = info.v_length - 1
+            if info.v_compdata == ffi.NULL:
+                out[name.decode("ascii", "replace")] = float(info.v_realdata[n])
+            else:
+                c = info.v_compdata[n]
+                out[name.decode("ascii", "replace")] = complex(c.cx_real, c.cx_imag)
+        return out
+
     def _vectors(self, plot: str) -> dict[str, Any]:
         import numpy as np
 
@@ -157,6 +177,13 @@ class NgspiceEngine:
                 plot = self._ffi.string(current).decode("ascii", "replace")
             if not plot or plot == "const":
                 raise SimulationError("ngspice returned no results")
+            if job.at is None and not job.waveforms:
+                last = self._last_values(plot)
+                last.pop("time", None)
+                last.pop("frequency", None)
+                if not last:
+                    raise SimulationError("ngspice returned no results")
+                return RawResult(values=last)
             vectors = self._vectors(plot)
         finally:
             self._command("remcirc")

@@ -49,6 +49,7 @@ parsed :class:`Circuit`, renaming every node and element.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ __all__ = [
     "element_from_parts",
     "format_element",
     "format_netlist",
+    "parse_elements",
     "parse_netlist",
 ]
 
@@ -571,6 +573,32 @@ def parse_netlist(text: str) -> Circuit:
     """
     if not isinstance(text, str):
         raise NetlistError(None, f"expected netlist text, got {type(text).__name__}")
+    return _parse_netlist_cached(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_netlist_cached(text: str) -> Circuit:
+    # Every answer to a circuit item re-reads the item's netlist; circuits are immutable, so
+    # the parse is shared. Refusals raise and are not cached.
+    elements = parse_elements(text)
+    check_topology(elements)
+    return Circuit(tuple(elements))
+
+
+def parse_elements(text: str) -> list[Element]:
+    """Parse a netlist's elements with every line-level refusal but no topology check.
+
+    For partial circuits, such as the given part of a design question (a lone
+    source), which the student completes. Anything that is to be simulated goes
+    through :func:`parse_netlist`.
+
+    Raises
+    ------
+    NetlistError
+        As :func:`parse_netlist`, except the whole-circuit checks.
+    """
+    if not isinstance(text, str):
+        raise NetlistError(None, f"expected netlist text, got {type(text).__name__}")
     if len(text) > MAX_TEXT_LENGTH:
         raise NetlistError(None, f"the netlist is longer than {MAX_TEXT_LENGTH} characters")
     if "\x00" in text:
@@ -582,8 +610,7 @@ def parse_netlist(text: str) -> Circuit:
         elements.append(_parse_element(line, body))
         if len(elements) > MAX_ELEMENTS:
             raise NetlistError(line, f"more than {MAX_ELEMENTS} elements")
-    check_topology(elements)
-    return Circuit(tuple(elements))
+    return elements
 
 
 # ----------------------------------------------------------------------------------------------

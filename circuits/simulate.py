@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import cmath
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from circuits.ask import Ask, parse_ask
 from circuits.errors import AskError, SimulationError
 from circuits.netlist import Circuit, parse_netlist
 from circuits.pool import Runner, default_pool
-from circuits.spice import REQ_TEST_CURRENT, Analysis, Job, RawResult, build_deck
+from circuits.spice import REQ_TEST_CURRENT, Analysis, Deck, Job, RawResult, build_deck
 from circuits.units import Quantity
 
 __all__ = [
@@ -95,18 +95,13 @@ def _as_ask(ask: str | Ask) -> Ask:
 
 
 def _solution(
-    circuit: Circuit, raw: RawResult, node_vectors: Mapping[str, str],
-    current_vectors: Mapping[str, str], analysis: str, time: float | None, freq: float | None,
+    circuit: Circuit, raw: RawResult, deck: Deck, analysis: str, time: float | None,
+    freq: float | None,
 ) -> Solution:
     try:
         voltages: dict[str, Number] = {"0": 0.0}
-        voltages.update({n: raw.values[v] for n, v in node_vectors.items()})
-        currents: dict[str, Number] = {}
-        for element in circuit.elements:
-            value = raw.values[current_vectors[element.name]]
-            # The op-amp's ammeter runs from its output stage into the circuit, so its reading
-            # is already the output current; every other ammeter follows the element.
-            currents[element.name] = value
+        voltages.update({n: raw.values[v] for n, v in deck.node_vectors.items()})
+        currents = {e.name: deck.current(e.name, raw.values) for e in circuit.elements}
     except KeyError as exc:
         raise SimulationError(f"ngspice returned no value for {exc.args[0]}") from None
     return Solution(circuit, analysis, voltages, currents, time=time, freq=freq)
@@ -157,7 +152,7 @@ def solve(
     if analysis.kind == "ac" and at is None:
         point = analysis.fstop if analysis.fstop is not None else analysis.fstart
     return _solution(
-        circuit, raw, deck.node_vectors, deck.current_vectors, analysis.kind,
+        circuit, raw, deck, analysis.kind,
         time=point if analysis.kind == "tran" else None,
         freq=point if analysis.kind == "ac" else None,
     )
@@ -246,15 +241,15 @@ def measure_tau(
     query.check_against(circuit)
     runner = runner or default_pool()
     deck = build_deck(circuit)
-    vector = _vector_name(query, deck.node_vectors, deck.current_vectors, circuit)
+    vectors, read = _signal_reader(query, deck, circuit)
 
     def run(stop: float) -> tuple[list[float], list[float], Solution]:
         analysis = Analysis("tran", stop=stop, step=stop / 2000)
-        raw = runner.run(Job(deck.text, analysis, waveforms=(vector,)))
-        solution = _solution(circuit, raw, deck.node_vectors, deck.current_vectors, "tran",
-                             stop, None)
+        raw = runner.run(Job(deck.text, analysis, waveforms=vectors))
+        solution = _solution(circuit, raw, deck, "tran", stop, None)
         t = [float(x.real) for x in raw.waveforms["scale"]]
-        y = [float(x.real) for x in raw.waveforms[vector]]
+        y = [float(read({v: raw.waveforms[v][k] for v in vectors}).real)
+             for k in range(len(t))]
         return t, y, solution
 
     stop = 10 * _time_scale_guess(circuit)
@@ -311,15 +306,17 @@ def _crossing(t: list[float], y: list[float], t0: float, start: float, final: fl
     raise AskError("the signal never reaches 63 % of its final value")
 
 
-def _vector_name(
-    ask: Ask, node_vectors: Mapping[str, str], current_vectors: Mapping[str, str],
-    circuit: Circuit,
-) -> str:
+def _signal_reader(
+    ask: Ask, deck: Deck, circuit: Circuit
+) -> tuple[tuple[str, ...], Callable[[Mapping[str, Number]], Number]]:
+    """The vectors a tau question needs, and how to compute its signal from them."""
     if ask.quantity == "V":
         if len(ask.args) == 2:
             raise AskError("tau(...) takes V(n) of one node, or I(X)")
-        return node_vectors[ask.args[0]]
-    return current_vectors[circuit.element(ask.args[0]).name]
+        vector = deck.node_vectors[ask.args[0]]
+        return (vector,), lambda values: values[vector]
+    probe = deck.currents[circuit.element(ask.args[0]).name]
+    return probe.vectors, probe.read
 
 
 def evaluate_circuit(
@@ -425,9 +422,18 @@ def sweep(
                     "phase": [math.degrees(cmath.phase(complex(x))) for x in data]}
         return [float(x.real) for x in data]
 
+    def current(name: str) -> object:
+        probe = deck.currents[name]
+        data = [probe.read({v: raw.waveforms[v][k] for v in probe.vectors})
+                for k in range(len(scale))]
+        if analysis.kind == "ac":
+            return {"mag": [abs(complex(x)) for x in data],
+                    "phase": [math.degrees(cmath.phase(complex(x))) for x in data]}
+        return [float(x.real) for x in data]
+
     return {
         "analysis": analysis.kind,
         "time" if analysis.kind == "tran" else "frequency": scale,
         "node_voltages": {n: series(v) for n, v in deck.node_vectors.items()},
-        "branch_currents": {n: series(v) for n, v in deck.current_vectors.items()},
+        "branch_currents": {e.name: current(e.name) for e in circuit.elements},
     }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from circuits.netlist import OPAMP_GAIN, Circuit, Element
 __all__ = [
     "DIODE_MODEL",
     "Analysis",
+    "CurrentProbe",
     "Deck",
     "Job",
     "build_deck",
@@ -107,13 +109,47 @@ class Deck:
         The deck for ngspice.
     node_vectors : dict
         User node name -> ngspice vector name (``"out" -> "n2"``); ground is left out.
-    current_vectors : dict
-        Element name -> ngspice vector of its ammeter's current (``"R1" -> "va1#branch"``).
+    currents : dict
+        Element name -> how to read its current (see :class:`CurrentProbe`).
     """
 
     text: str
     node_vectors: dict[str, str]
-    current_vectors: dict[str, str]
+    currents: dict[str, CurrentProbe]
+
+    def current(self, name: str, values: Mapping[str, complex | float]) -> complex | float:
+        """The current through element ``name`` from a run's vector values."""
+        return self.currents[name].read(values)
+
+
+@dataclass(frozen=True)
+class CurrentProbe:
+    """How to read one element's current from ngspice's vectors.
+
+    Either a branch-current vector times ``sign``, or Ohm's law: (V(plus) - V(minus)) / R,
+    with ``None`` standing for ground.
+    """
+
+    vector: str | None = None
+    sign: float = 1.0
+    plus: str | None = None
+    minus: str | None = None
+    resistance: float = 0.0
+
+    @property
+    def vectors(self) -> tuple[str, ...]:
+        """The vectors the reading needs."""
+        if self.vector is not None:
+            return (self.vector,)
+        return tuple(v for v in (self.plus, self.minus) if v is not None)
+
+    def read(self, values: Mapping[str, complex | float]) -> complex | float:
+        """The current, from vector name -> value."""
+        if self.vector is not None:
+            return self.sign * values[self.vector]
+        plus = values[self.plus] if self.plus is not None else 0.0
+        minus = values[self.minus] if self.minus is not None else 0.0
+        return (plus - minus) / self.resistance
 
 
 @dataclass(frozen=True)
@@ -251,49 +287,81 @@ def build_deck(
     -------
     Deck
 
+    Notes
+    -----
+    Currents are read the cheapest way that is exact: V, E, H and L elements have their own
+    branch current in ngspice; a resistor's is Ohm's law on its node voltages; an op-amp's is
+    minus its E source's branch current. C, I, D, F and G elements, and any element other than
+    a V source that controls an F or H, get a zero-volt ammeter ``VA<index>`` in series.
+
     Examples
     --------
     >>> from circuits.netlist import parse_netlist
-    >>> print(build_deck(parse_netlist("V1 in 0 5\\nR1 in 0 1k")).text)
+    >>> print(build_deck(parse_netlist("V1 in 0 5\\nR1 in 0 1k\\nC1 in 0 1u")).text)
     * kirchhoff deck
-    V1 n1 a1 DC 5.0
-    VA1 a1 0 DC 0
-    R2 n1 a2 1000.0
-    VA2 a2 0 DC 0
+    V1 n1 0 DC 5.0
+    R2 n1 0 1000.0
+    C3 n1 a3 1e-06
+    VA3 a3 0 DC 0
     .end
     """
     node_map = {node: ("0" if node == "0" else f"n{i}") for i, node in enumerate(circuit.nodes)}
     index = {e.name: i for i, e in enumerate(circuit.elements, start=1)}
+    controls = {e.control for e in circuit.elements if e.control is not None}
     lines = [TITLE]
+    probes: dict[str, CurrentProbe] = {}
     has_diode = False
+
+    def vec(node: str) -> str | None:
+        return None if node == "0" else node_map[node]
+
     for i, element in enumerate(circuit.elements, start=1):
         kind = element.kind
         nodes = [node_map[n] for n in element.nodes]
-        amp = f"a{i}"
+        amp = kind in "CIDFG" or (element.name in controls and kind != "V")
+        second = f"a{i}" if amp else nodes[1] if kind != "X" else "0"
         if kind == "X":
-            lines.append(f"E{i} {amp} 0 {nodes[0]} {nodes[1]} {_num(OPAMP_GAIN)}")
-            lines.append(f"VA{i} {amp} {nodes[2]} DC 0")
+            # The op-amp's output stage: a VCVS from the output to ground. Its branch current
+            # flows from the output through the source to ground, so the current the output
+            # pushes into the circuit is minus that.
+            lines.append(f"E{i} {nodes[2]} {second} {nodes[0]} {nodes[1]} {_num(OPAMP_GAIN)}")
+            if amp:
+                lines.append(f"VA{i} {second} 0 DC 0")
+                probes[element.name] = CurrentProbe(vector=f"va{i}#branch", sign=-1.0)
+            else:
+                probes[element.name] = CurrentProbe(vector=f"e{i}#branch", sign=-1.0)
             continue
         if kind in "RCL":
             assert element.value is not None
-            line = f"{kind}{i} {nodes[0]} {amp} {_num(element.value)}"
+            line = f"{kind}{i} {nodes[0]} {second} {_num(element.value)}"
             if element.ic is not None:
                 line += f" IC={_num(element.ic)}"
         elif kind in "VI":
             text = _source_text(element, zeroed=zero_sources, ac_from_sin=ac_from_sin)
-            line = f"{kind}{i} {nodes[0]} {amp} {text}"
+            line = f"{kind}{i} {nodes[0]} {second} {text}"
         elif kind in "EG":
             assert element.value is not None
-            line = f"{kind}{i} {nodes[0]} {amp} {nodes[2]} {nodes[3]} {_num(element.value)}"
+            line = f"{kind}{i} {nodes[0]} {second} {nodes[2]} {nodes[3]} {_num(element.value)}"
         elif kind in "FH":
             assert element.value is not None and element.control is not None
-            control = f"VA{index[element.control]}"
-            line = f"{kind}{i} {nodes[0]} {amp} {control} {_num(element.value)}"
+            k = index[element.control]
+            control = f"V{k}" if element.control.startswith("V") else f"VA{k}"
+            line = f"{kind}{i} {nodes[0]} {second} {control} {_num(element.value)}"
         else:  # D
             has_diode = True
-            line = f"D{i} {nodes[0]} {amp} kdiode"
+            line = f"D{i} {nodes[0]} {second} kdiode"
         lines.append(line)
-        lines.append(f"VA{i} {amp} {nodes[1]} DC 0")
+        if amp:
+            lines.append(f"VA{i} {second} {nodes[1]} DC 0")
+            probes[element.name] = CurrentProbe(vector=f"va{i}#branch")
+        elif kind == "R":
+            assert element.value is not None
+            probes[element.name] = CurrentProbe(
+                plus=vec(element.nodes[0]), minus=vec(element.nodes[1]),
+                resistance=element.value,
+            )
+        else:  # V, E, H, L carry their own branch current
+            probes[element.name] = CurrentProbe(vector=f"{kind.lower()}{i}#branch")
     if test_nodes is not None:
         a, b = (node_map[n] for n in test_nodes)
         # Current leaves a SPICE current source at its second node: into a, back from b.
@@ -304,12 +372,12 @@ def build_deck(
     return Deck(
         text="\n".join(lines),
         node_vectors={n: v for n, v in node_map.items() if n != "0"},
-        current_vectors={e.name: f"va{index[e.name]}#branch" for e in circuit.elements},
+        currents=probes,
     )
 
 
 _NUMBER = r"-?\d+\.?\d*(?:e[+-]?\d+)?"  # repr() of a finite float; never inf or nan
-_TOKEN = rf"(?:[na]\d+|0|VA\d+|kdiode|DC|AC|IC={_NUMBER}|(?:PULSE\(|SIN\()?{_NUMBER}\)?)"
+_TOKEN = rf"(?:[na]\d+|0|VA?\d+|kdiode|DC|AC|IC={_NUMBER}|(?:PULSE\(|SIN\()?{_NUMBER}\)?)"
 _SAFE_LINE = re.compile(rf"(?:[RCLVIEFGHD]A?\d+|ITEST)(?: {_TOKEN})+")
 _SAFE_COMMAND = re.compile(
     r"op|tran (?:N) (?:N) 0 (?:N) uic|ac lin 1 (?:N) (?:N)|ac dec \d{1,4} (?:N) (?:N)".replace(

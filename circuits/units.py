@@ -33,6 +33,7 @@ Canonical units are exactly those in :data:`KNOWN_UNITS`.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -148,6 +149,8 @@ class Quantity:
 
 
 def _normalise(text: str) -> str:
+    if text.isascii():
+        return text.strip() if "\t" not in text else text.replace("\t", " ").strip()
     # NFKC folds full-width digits and compatibility forms; it also turns the micro sign into
     # Greek mu and the ohm sign into Greek omega, so map those back explicitly.
     text = unicodedata.normalize("NFKC", text)
@@ -238,6 +241,15 @@ def parse_quantity(text: str, *, default_unit: str | None = None) -> Quantity:
         raise UnitError(f"expected text, got {type(text).__name__}")
     if default_unit is not None and default_unit not in KNOWN_UNITS:
         raise UnitError(f"unknown unit {default_unit!r}")
+    if len(text) > 200:
+        raise UnitError("the value is too long to be a quantity")
+    return _parse(text, default_unit)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str, default_unit: str | None) -> Quantity:
+    # Cached: the same few values ("1k", "10 V") recur in every netlist and answer; results
+    # are immutable and errors are not cached.
     original = text.strip()
     s = _normalise(text)
     if not s:
@@ -259,8 +271,14 @@ def parse_quantity(text: str, *, default_unit: str | None = None) -> Quantity:
         power, unit = _read_suffix(s[number.end() :].strip(), original)
 
     try:
-        value = float(Decimal(mantissa).scaleb(power))
-    except (InvalidOperation, OverflowError):
+        # Scale the decimal digits, not the float: "2.5" and -3 give 0.0025 exactly.
+        if power == 0:
+            value = float(mantissa)
+        elif "e" in mantissa or "E" in mantissa:
+            value = float(Decimal(mantissa).scaleb(power))
+        else:
+            value = float(f"{mantissa}e{power}")
+    except (InvalidOperation, OverflowError, ValueError):
         raise UnitError(f"{original!r} is not a finite number") from None
     if not math.isfinite(value):
         raise UnitError(f"{original!r} is not a finite number")
