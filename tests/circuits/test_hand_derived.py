@@ -124,3 +124,39 @@ def test_simulation_matches_hand_derivation(pool, netlist, ask, expected):
 
 def test_there_are_at_least_thirty_hand_derived_circuits():
     assert len({c[1] for c in CASES}) >= 30
+
+
+# Currents through every kind of element, each derived by hand (SPICE's sign: from the first
+# node through the element to the second).
+KINDS = "V1 in 0 2\nR1 in 0 1k\nE1 e 0 in 0 2\nRe e 0 1k\nG1 0 g in 0 1m\nRg g 0 1k\n" \
+        "F1 0 f R1 10\nRf f 0 100\nH1 h 0 R1 2k\nRh h 0 1k\nR2 in a 1k\nL1 a 0 1m\nC1 in 0 1u"
+
+
+@pytest.mark.parametrize(
+    ("ask", "expected"),
+    [
+        ("I(R1)", 2e-3),            # 2 V / 1 kΩ
+        ("I(V1)", -(2e-3 + 2e-3)),  # R1 and R2 (L1 is a short at DC); C1 draws nothing
+        ("I(E1)", -4e-3),           # E1 drives 4 V into Re: 4 mA out of its + terminal
+        ("I(G1)", 2e-3),            # 1 mS * 2 V, from 0 through G1 to g
+        ("V(g)", 2.0),              # that current into Rg
+        ("I(F1)", 10 * 2e-3),       # 10 * I(R1) from 0 through F1 to f
+        ("V(f)", 20e-3 * 100),
+        ("I(H1)", -(2e3 * 2e-3) / 1e3),  # H1 holds 4 V across Rh: 4 mA out of its + terminal
+        ("I(L1)", 2e-3),
+        ("I(C1)", 0.0),
+        ("P(E1)", -4.0 * 4e-3),     # E1 delivers 16 mW
+    ],
+)
+def test_currents_through_every_kind_of_element(pool, ask, expected):
+    assert evaluate(KINDS, ask, runner=pool).value == pytest.approx(expected, rel=1e-6, abs=1e-12)
+
+
+def test_diode_current_is_the_series_current(pool):
+    from circuits.simulate import solve
+    from circuits.spice import Analysis
+
+    s = solve("V1 in 0 5\nR1 in a 1k\nD1 a 0", Analysis("op"), runner=pool)
+    assert s.current("D1") == pytest.approx(s.current("R1"))
+    assert 0.55 < s.voltage("a") < 0.8  # a silicon junction at a few mA
+    assert s.current("R1") == pytest.approx((5 - s.voltage("a")) / 1e3)

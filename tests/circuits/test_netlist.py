@@ -227,3 +227,14 @@ def test_builder_errors_name_the_row(parts, row, words):
 def test_element_from_parts_reads_an_opamp_and_prefixes_names():
     x = element_from_parts("op-amp", "1", ["p", "m", "o"])
     assert x.name == "X1" and x.kind == "X"
+
+
+def test_parse_elements_reads_a_partial_circuit_without_topology_checks():
+    from circuits.netlist import parse_elements
+
+    elements = parse_elements("V1 in 0 5")  # a design question's given part
+    assert [e.name for e in elements] == ["V1"]
+    with pytest.raises(NetlistError):
+        parse_netlist("V1 in 0 5")  # dangling as a whole circuit
+    with pytest.raises(NetlistError, match="control"):
+        parse_elements("V1 in 0 5\n.control")
