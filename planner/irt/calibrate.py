@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -310,7 +310,6 @@ class Calibration:
     objective_history: tuple[float, ...]
     iterations: int
     converged: bool
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def items(self) -> dict[str, ItemParams]:
         """``{item_id: ItemParams}``."""
@@ -817,7 +816,8 @@ def calibrate(
     complete-data log-posterior does not fall, so the run is a generalised EM and
     the objective (marginal log-likelihood plus log prior) never decreases [2]_.
     Standard errors use the cross-product of the learners' marginal score vectors
-    (the "XPD" estimate), plus the prior precision; see :func:`_standard_errors`.
+    (the "XPD" or cross-product estimate [4]_), plus the prior precision, inverted
+    whole up to ``se_full_max`` parameters.
 
     References
     ----------
@@ -828,6 +828,9 @@ def calibrate(
        incomplete data via the EM algorithm", *JRSS B* 39(1), 1-38, 1977.
     .. [3] R. J. Mislevy, "Bayes modal estimation in item response models",
        *Psychometrika* 51(2), 177-195, 1986.
+    .. [4] L. Cai, "SEM of another flavour: two new applications of the
+       supplemented EM algorithm", *BJMSP* 61(2), 309-329, 2008 (compares XPD
+       with other standard-error methods for IRT).
     """
     if model not in ("1pl", "2pl"):
         raise InvalidParameterError(f"unknown model {model!r}; expected '1pl' or '2pl'")
