@@ -116,22 +116,46 @@ class Bare:
         return out
 
 
-def per_call(fn, seconds: float) -> float:
-    """Median seconds per call over batches filling about ``seconds``."""
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) used so far by this process and the given worker processes."""
+    total = time.process_time()
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def per_call(fn, seconds: float, pids: list[int]) -> tuple[float, float]:
+    """Wall-clock and CPU seconds per call (CPU of this process and of ``pids``)."""
     fn()
-    batch, start = 0, time.perf_counter()
-    while time.perf_counter() - start < 0.2:
+    calls, start, cpu0 = 0, time.perf_counter(), cpu_seconds(pids)
+    while time.perf_counter() - start < seconds or calls < 3:
         fn()
-        batch += 1
-    batch = max(batch // 2, 5)
-    samples = []
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end or len(samples) < 5:
-        t0 = time.perf_counter()
-        for _ in range(batch):
-            fn()
-        samples.append((time.perf_counter() - t0) / batch)
-    return statistics.median(samples)
+        calls += 1
+    wall = (time.perf_counter() - start) / calls
+    return wall, (cpu_seconds(pids) - cpu0) / calls
+
+
+def paired(ours, bare, rounds: int, seconds: float, pids: list[int]) -> dict[str, float]:
+    """Medians of wall and CPU time per call of each, and of their per-round ratios.
+
+    The two are measured in alternation, round after round, so that load from other processes
+    on a shared machine weighs on both alike.
+    """
+    rows: list[tuple[float, float, float, float]] = []
+    for _ in range(rounds):
+        ow, oc = per_call(ours, seconds, pids)
+        bw, bc = per_call(bare, seconds, [])
+        rows.append((ow, bw, oc, bc))
+    med = statistics.median
+    return {
+        "ours": med(r[0] for r in rows), "bare": med(r[1] for r in rows),
+        "wall_ratio": med(r[0] / r[1] for r in rows),
+        "ours_cpu": med(r[2] for r in rows), "bare_cpu": med(r[3] for r in rows),
+        "cpu_ratio": med(r[2] / r[3] for r in rows),
+    }
 
 
 def throughput(pool: SimulationPool, clients: int, seconds: float) -> float:
@@ -194,8 +218,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     args = parser.parse_args()
-    seconds = 1.0 if args.quick else 6.0
-    per = 0.3 if args.quick else 2.0
+    seconds = 1.0 if args.quick else 3.0
+    per = 0.3 if args.quick else 0.6
 
     print(f"Machine: {machine()}\n")
     workdir = tempfile.mkdtemp(prefix="kirchhoff-bench-")
@@ -203,40 +227,54 @@ def main() -> None:
     os.chdir(workdir)  # bare ngspice runs in this process: give it an empty directory too
     bare = Bare()
 
-    with SimulationPool(workers=1) as one:
+    rounds = 3 if args.quick else 7
+    with SimulationPool(workers=1) as one, SimulationPool(workers=2) as two:
+        check_answer(*WORKLOAD[0][1:4], runner=one)
+        pids = one.pids
         rows = []
         for name, netlist, ask, answer, command in WORKLOAD:
-            ours = per_call(lambda n=netlist, a=ask, b=answer: check_answer(n, a, b, runner=one),
-                            per)
             deck = plain_deck(netlist)
-            base = per_call(lambda d=deck, c=command: bare.run(d, c), per)
-            batch = ngspice_batch(deck, command, 3 if args.quick else 10)
-            rows.append((name, ours, base, batch))
+            m = paired(lambda n=netlist, a=ask, b=answer: check_answer(n, a, b, runner=one),
+                       lambda d=deck, c=command: bare.run(d, c), rounds, per, pids)
+            m["batch"] = ngspice_batch(deck, command, 3 if args.quick else 10)
+            rows.append((name, m))
         # The same divider with a new comment every call: no parse cache can help.
         counter = iter(range(10**9))
         name, netlist, ask, answer, command = WORKLOAD[0]
-        ours = per_call(lambda: check_answer(f"* call {next(counter)}\n{netlist}", ask, answer,
-                                             runner=one), per)
-        rows.insert(1, (f"{name}, new text each call", ours, rows[0][2], None))
-        single = throughput(one, 1, seconds)
-    with SimulationPool(workers=2) as two:
+        deck = plain_deck(netlist)
+        m = paired(
+            lambda: check_answer(f"* call {next(counter)}\n{netlist}", ask, answer, runner=one),
+            lambda: bare.run(deck, command), rounds, per, pids)
+        rows.insert(1, (f"{name}, new text each call", m))
         throughput(two, 2, 0.5)  # both workers warm
-        double = throughput(two, 2, seconds)
+        speedups, singles, doubles = [], [], []
+        for _ in range(rounds):
+            single = throughput(one, 1, seconds)
+            double = throughput(two, 2, seconds)
+            singles.append(single)
+            doubles.append(double)
+            speedups.append(double / single)
     shutil.rmtree(workdir, ignore_errors=True)
 
-    print("| check | ours, ms | bare ngspice in-process, ms | ours / bare | ngspice -b, ms |")
-    print("|---|---:|---:|---:|---:|")
-    for name, ours, base, batch in rows:
-        b = f"{batch * 1e3:.1f}" if batch is not None else "-"
-        print(f"| {name} | {ours * 1e3:.2f} | {base * 1e3:.2f} | {ours / base:.2f} | {b} |")
-    ratios = [ours / base for _, ours, base, _ in rows]
-    print(f"| **geometric mean** | | | **{statistics.geometric_mean(ratios):.2f}** | |")
+    print(f"| check (medians of {rounds} alternating rounds) | ours, ms | bare, ms "
+          "| ours / bare, wall | ours / bare, CPU | ngspice -b, ms |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, m in rows:
+        b = f"{m['batch'] * 1e3:.1f}" if m.get("batch") else "-"
+        print(f"| {name} | {m['ours'] * 1e3:.2f} | {m['bare'] * 1e3:.2f} | "
+              f"{m['wall_ratio']:.2f} | {m['cpu_ratio']:.2f} | {b} |")
+    workload = [m for name, m in rows if "new text" not in name]
+    gm = statistics.geometric_mean
+    print(f"| **geometric mean** (workload rows) | | | "
+          f"**{gm([m['wall_ratio'] for m in workload]):.2f}** | "
+          f"**{gm([m['cpu_ratio'] for m in workload]):.2f}** | |")
     print()
-    print("| pool | checks/s (mixed workload) |")
+    print(f"| pool (medians of {rounds} alternating rounds) | checks/s, mixed workload |")
     print("|---|---:|")
-    print(f"| one worker, one client thread | {single:.0f} |")
-    print(f"| two workers, two client threads | {double:.0f} |")
-    print(f"| **speed-up** | **{double / single:.2f}** |")
+    print(f"| one worker, one client thread | {statistics.median(singles):.0f} |")
+    print(f"| two workers, two client threads | {statistics.median(doubles):.0f} |")
+    print(f"| **speed-up** (median of per-round ratios; all: "
+          f"{', '.join(f'{x:.2f}' for x in speedups)}) | **{statistics.median(speedups):.2f}** |")
 
 
 if __name__ == "__main__":

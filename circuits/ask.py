@@ -21,6 +21,7 @@ The analysis follows from the question: ``op`` for plain quantities, ``tran`` fo
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -185,6 +186,11 @@ def parse_ask(text: str) -> Ask:
         raise AskError(f"expected text, got {type(text).__name__}")
     if len(text) > 200:
         raise AskError("the question is too long")
+    return _parse_ask(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_ask(text: str) -> Ask:
     s = re.sub(r"\s+", "", text).lower()
     if not s:
         raise AskError("no question given")

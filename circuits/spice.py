@@ -13,6 +13,7 @@ to ngspice, so a bug elsewhere cannot smuggle a control command in.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -268,7 +269,7 @@ def build_deck(
     test_nodes: tuple[str, str] | None = None,
     ac_from_sin: bool = False,
 ) -> Deck:
-    """Write the ngspice deck for a circuit.
+    """Write the ngspice deck for a circuit (cached: circuits and decks are immutable).
 
     Parameters
     ----------
@@ -305,6 +306,13 @@ def build_deck(
     VA3 a3 0 DC 0
     .end
     """
+    return _build_deck(circuit, zero_sources, test_nodes, ac_from_sin)
+
+
+@functools.lru_cache(maxsize=256)
+def _build_deck(
+    circuit: Circuit, zero_sources: bool, test_nodes: tuple[str, str] | None, ac_from_sin: bool
+) -> Deck:
     node_map = {node: ("0" if node == "0" else f"n{i}") for i, node in enumerate(circuit.nodes)}
     index = {e.name: i for i, e in enumerate(circuit.elements, start=1)}
     controls = {e.control for e in circuit.elements if e.control is not None}
