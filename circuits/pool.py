@@ -181,7 +181,7 @@ class SimulationPool:
         timeout_s: float = 10.0,
         memory_mb: int = 1024,
         *,
-        max_jobs_per_worker: int = 5000,
+        max_jobs_per_worker: int = 20000,
         startup_timeout_s: float = 60.0,
     ) -> None:
         if workers < 1:
