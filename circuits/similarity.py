@@ -15,6 +15,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping
@@ -41,6 +42,12 @@ def features(circuit: Circuit) -> Counter[str]:
     -----
     O(WL_ITERATIONS * terminals) hashing.
     """
+    return Counter(dict(_feature_items(circuit)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _feature_items(circuit: Circuit) -> tuple[tuple[str, int], ...]:
+    # A course's worked examples are compared with every student circuit: hash them once.
     import networkx as nx
 
     graph = circuit_graph(circuit)
@@ -51,7 +58,7 @@ def features(circuit: Circuit) -> Counter[str]:
     for per_depth in hashes.values():
         for depth, h in enumerate(per_depth, start=1):
             bag[f"{depth}:{h}"] += 1
-    return bag
+    return tuple(sorted(bag.items()))
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
