@@ -72,7 +72,8 @@ def guess_slip_from_2pl(
     b: float,
     theta: float = 0.0,
     *,
-    gap: float = 1.0,
+    known_shift: float = 1.0,
+    unknown_shift: float = -1.5,
     n_choices: int | None = None,
     max_guess: float = 0.5,
     max_slip: float = 0.45,
@@ -82,8 +83,8 @@ def guess_slip_from_2pl(
 
     Under the 2PL model a learner of ability ``theta`` answers correctly with
     probability ``1 / (1 + exp(-a (theta - b)))``. We read mastery of the item's
-    concepts as a shift of ``gap`` in ability: a learner who has mastered them answers
-    like ``theta + gap``, one who has not like ``theta - gap``.
+    concepts as a shift in ability: a learner who has mastered them answers like
+    ``theta + known_shift``, one who has not like ``theta + unknown_shift``.
 
     Parameters
     ----------
@@ -93,8 +94,10 @@ def guess_slip_from_2pl(
         Difficulty, on the ability scale (the teacher's guess before calibration).
     theta : float, default 0
         The learner's general ability; 0 is the average learner.
-    gap : float, default 1
-        Half the ability difference that mastery makes.
+    known_shift, unknown_shift : float, default 1 and -1.5
+        Ability of a learner who has / has not mastered the concepts, relative to
+        ``theta``. The defaults are the house's population model (the simulated
+        learners of :mod:`planner.crowd` are drawn with the same centres).
     n_choices : int, optional
         For multiple choice: guessing blindly succeeds with 1 / n_choices at least.
     max_guess, max_slip : float
@@ -109,13 +112,13 @@ def guess_slip_from_2pl(
     Raises
     ------
     InvalidParameterError
-        ``a <= 0``, ``gap <= 0`` or ``max_guess + max_slip >= 1``.
+        ``a <= 0``, ``known_shift <= unknown_shift`` or ``max_guess + max_slip >= 1``.
 
     Examples
     --------
     >>> g, s = guess_slip_from_2pl(1.0, 0.0)
     >>> round(g, 3), round(s, 3)
-    (0.269, 0.269)
+    (0.182, 0.269)
     >>> g, s = guess_slip_from_2pl(1.7, 2.0, n_choices=4)   # a hard item
     >>> round(g, 3), round(s, 3)
     (0.25, 0.45)
@@ -127,12 +130,15 @@ def guess_slip_from_2pl(
     :mod:`planner.irt` because imports point down: this package knows nothing of the
     planner.
     """
-    if a <= 0 or gap <= 0:
-        raise InvalidParameterError(f"need a > 0 and gap > 0, got a={a}, gap={gap}")
+    if a <= 0 or known_shift <= unknown_shift:
+        raise InvalidParameterError(
+            f"need a > 0 and known_shift > unknown_shift, got a={a}, "
+            f"shifts {known_shift} and {unknown_shift}"
+        )
     if max_guess + max_slip >= 1.0:
         raise InvalidParameterError("max_guess + max_slip must be < 1")
-    guess = _sigmoid(a * (theta - gap - b))
-    slip = 1.0 - _sigmoid(a * (theta + gap - b))
+    guess = _sigmoid(a * (theta + unknown_shift - b))
+    slip = 1.0 - _sigmoid(a * (theta + known_shift - b))
     if n_choices is not None and n_choices >= 2:
         guess = max(guess, 1.0 / n_choices)
     guess = min(max(guess, min_prob), max_guess)

@@ -70,12 +70,16 @@ class DiagnosticItem:
         P(correct | some concept not known).
     slip : float
         P(incorrect | all concepts known).
+    ability_slope : float, default 0
+        Rise in the log-odds of a right answer per unit of general ability (see
+        :meth:`KnowledgeStateBelief.observe`); guess and slip are for ability 0.
     """
 
     id: str
     concepts: tuple[str, ...]
     guess: float = 0.2
     slip: float = 0.1
+    ability_slope: float = 0.0
 
     @classmethod
     def from_irt(
@@ -85,19 +89,56 @@ class DiagnosticItem:
         *,
         a: float = 1.0,
         b: float = 0.0,
-        theta: float = 0.0,
         n_choices: int | None = None,
+        ability_weight: float = 0.4,
+        known_shift: float = 1.0,
+        unknown_shift: float = -1.5,
     ) -> DiagnosticItem:
         """Build from 2PL parameters (calibrated, or ``b`` = the teacher's difficulty).
+
+        Parameters
+        ----------
+        id : str
+        concepts : iterable of str
+        a, b : float
+            Discrimination and difficulty.
+        n_choices : int, optional
+            Number of options of a multiple-choice item: a blind guess succeeds with
+            1 / n_choices at least.
+        ability_weight : float, default 0.4
+            How much the general ability adds to the concept ability; the item's
+            ``ability_slope`` is ``a * ability_weight``.
+        known_shift, unknown_shift : float, default 1 and -1.5
+            Ability of a learner who has / has not mastered the concepts (see
+            :func:`knowledge_graph.learner.guess_slip_from_2pl`).
 
         Examples
         --------
         >>> item = DiagnosticItem.from_irt("ohm-1", ["ohms-law"], b=-1.0, n_choices=4)
-        >>> round(item.guess, 2), round(item.slip, 2)
-        (0.5, 0.12)
+        >>> round(item.guess, 2), round(item.slip, 2), item.ability_slope
+        (0.35, 0.12, 0.4)
+
+        Notes
+        -----
+        Slip may go up to 0.6 here (a hard item is failed even by many who know the
+        concept) and guess is capped at 0.35 to keep ``guess + slip < 1``.
         """
-        guess, slip = guess_slip_from_2pl(a, b, theta, n_choices=n_choices)
-        return cls(id=id, concepts=tuple(dict.fromkeys(concepts)), guess=guess, slip=slip)
+        guess, slip = guess_slip_from_2pl(
+            a,
+            b,
+            known_shift=known_shift,
+            unknown_shift=unknown_shift,
+            n_choices=n_choices,
+            max_guess=0.35,
+            max_slip=0.6,
+        )
+        return cls(
+            id=id,
+            concepts=tuple(dict.fromkeys(concepts)),
+            guess=guess,
+            slip=slip,
+            ability_slope=a * ability_weight,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +192,11 @@ class DiagnosticResult:
     evidence: list[MisconceptionEvidence] = field(default_factory=list)
 
 
+def _expit(x: FloatArray) -> FloatArray:
+    out: FloatArray = 0.5 * (1.0 + np.tanh(0.5 * x))
+    return out
+
+
 def _entropy(p: FloatArray) -> FloatArray:
     q = np.clip(p, 1e-12, 1.0 - 1e-12)
     out: FloatArray = -(q * np.log2(q) + (1.0 - q) * np.log2(1.0 - q))
@@ -162,6 +208,7 @@ def expected_information_gain(
     items: Sequence[DiagnosticItem],
     *,
     targets: Iterable[str] | None = None,
+    use_ability: bool = True,
 ) -> FloatArray:
     """Expected drop in uncertainty about ``targets`` from asking each item.
 
@@ -172,6 +219,10 @@ def expected_information_gain(
     items : sequence of DiagnosticItem
     targets : iterable of str, optional
         The concepts whose uncertainty counts; all concepts by default.
+    use_ability : bool, default True
+        Let the predicted answer depend on each particle's general ability
+        (``ability_slope``). False scores every learner as of average ability: an
+        approximation, several times cheaper, that :func:`next_item` uses to screen.
 
     Returns
     -------
@@ -193,7 +244,8 @@ def expected_information_gain(
     The sum of marginal entropies stands in for the entropy of the joint state:
     it is what the result reports (one verdict per concept), and it is cheap. All
     items are scored at once: O(P U C + I C) for P particles, U distinct concept
-    sets among the I items, and C concepts.
+    sets among the I items, and C concepts; O(P I C) when answers also depend on
+    the general ability (``ability_slope``).
     """
     if not items:
         return np.zeros(0)
@@ -215,10 +267,21 @@ def expected_information_gain(
     unit = np.array([where[k] for k in sets])
     guess = np.array([it.guess for it in items])
     slip = np.array([it.slip for it in items])
-    lift = 1.0 - slip - guess
-    # P(right) = guess + lift P(set known); P(right, c known) likewise
-    pr = guess + lift * p_set[unit]
-    right_and = guess[:, None] * m_now + lift[:, None] * joint[unit]
+    slope = np.array([it.ability_slope for it in items])
+    if not use_ability or not slope.any():
+        lift = 1.0 - slip - guess
+        # P(right) = guess + lift P(set known); P(right, c known) likewise
+        pr = guess + lift * p_set[unit]
+        right_and = guess[:, None] * m_now + lift[:, None] * joint[unit]
+    else:
+        # the chance of a right answer depends on each particle's ability: no shortcut
+        shift = belief.ability[:, None] * slope
+        l_known = np.log((1.0 - slip) / slip) + shift
+        l_guess = np.log(guess / (1.0 - guess)) + shift
+        p_right = _expit(np.where(all_known[:, unit], l_known, l_guess))
+        w_right = w[:, None] * p_right
+        pr = w_right.sum(axis=0)
+        right_and = w_right.T @ states
     m_right = right_and / np.maximum(pr, 1e-300)[:, None]
     m_wrong = (m_now - right_and) / np.maximum(1.0 - pr, 1e-300)[:, None]
     target = np.ones(len(belief.concepts)) if targets is None else belief.mask(list(targets))
@@ -234,6 +297,7 @@ def next_item(
     *,
     asked: Iterable[str] = (),
     targets: Iterable[str] | None = None,
+    rerank: int = 24,
 ) -> DiagnosticItem | None:
     """The item not yet asked with the largest expected information gain.
 
@@ -245,6 +309,10 @@ def next_item(
         Item ids already asked (never asked twice).
     targets : iterable of str, optional
         Concepts still uncertain; all concepts by default.
+    rerank : int, default 24
+        When answers depend on general ability, all items are screened with the
+        cheap score (``use_ability=False``) and this many of the best are scored
+        exactly; 0 keeps the cheap score.
 
     Returns
     -------
@@ -269,7 +337,13 @@ def next_item(
     target_list = None if targets is None else list(targets)
     if target_list is not None and not target_list:
         return None
-    gain = expected_information_gain(belief, candidates, targets=target_list)
+    gain = expected_information_gain(belief, candidates, targets=target_list, use_ability=False)
+    if rerank and any(it.ability_slope for it in candidates):
+        # screen with the cheap score, then score the best few exactly
+        order = np.argsort(-gain, kind="stable")[:rerank]
+        short = [candidates[k] for k in sorted(order)]
+        exact = expected_information_gain(belief, short, targets=target_list)
+        candidates, gain = short, exact
     best = int(np.argmax(gain))
     if gain[best] <= 1e-9:
         return None
@@ -296,7 +370,8 @@ class Diagnostic:
     seed : int, optional
         Seeds the belief's sampling (stored, so a rebuilt diagnostic is identical).
     belief_options : mapping, optional
-        Keyword arguments of :class:`KnowledgeStateBelief` (``p_known``, ``leak``,
+        Keyword arguments of :class:`KnowledgeStateBelief` (``p_known``,
+        ``prerequisite_penalty``, ``ability_effect``,
         ``n_particles``).
 
     Raises
@@ -420,7 +495,13 @@ class Diagnostic:
         if len(self.responses) >= self.max_items:
             raise DiagnosticError("the diagnostic already has all its answers")
         it = self.items[item_id]
-        self.belief.observe(list(it.concepts), bool(correct), guess=it.guess, slip=it.slip)
+        self.belief.observe(
+            list(it.concepts),
+            bool(correct),
+            guess=it.guess,
+            slip=it.slip,
+            ability_slope=it.ability_slope,
+        )
         self.responses.append(
             {
                 "item": item_id,
@@ -467,9 +548,7 @@ class Diagnostic:
             "misconceptions": self.misconception_ids,
             "seed": b.seed,
             "belief_options": {
-                "p_known": b.to_dict()["p_known"],
-                "leak": b.leak,
-                "n_particles": b.n_particles,
+                k: v for k, v in b.to_dict().items() if k not in ("format", "seed", "observations")
             },
             "responses": [dict(r) for r in self.responses],
             "pending": self._pending,

@@ -209,12 +209,18 @@ def test_guess_and_slip_from_2pl_follow_difficulty():
     easy = guess_slip_from_2pl(1.2, -2.0)
     hard = guess_slip_from_2pl(1.2, 2.0)
     assert easy[0] > hard[0] and easy[1] < hard[1]
-    # a = 1, b = theta: symmetric
-    g, s = guess_slip_from_2pl(1.0, 0.5, theta=0.5)
+    # symmetric shifts and b = theta: guess equals slip
+    g, s = guess_slip_from_2pl(1.0, 0.5, theta=0.5, known_shift=1.0, unknown_shift=-1.0)
     assert g == pytest.approx(s) == pytest.approx(1 / (1 + math.e))
+    # guess is the 2PL curve at the unmastered ability, slip its complement at the mastered
+    g, s = guess_slip_from_2pl(1.3, 0.2, theta=0.4)
+    assert g == pytest.approx(1 / (1 + math.exp(-1.3 * (0.4 - 1.5 - 0.2))))
+    assert s == pytest.approx(1 - 1 / (1 + math.exp(-1.3 * (0.4 + 1.0 - 0.2))))
     assert guess_slip_from_2pl(2.0, 3.0, n_choices=4)[0] == pytest.approx(0.25)
     with pytest.raises(InvalidParameterError):
         guess_slip_from_2pl(0.0, 0.0)
+    with pytest.raises(InvalidParameterError):
+        guess_slip_from_2pl(1.0, 0.0, known_shift=-1.0, unknown_shift=1.0)
 
 
 @settings(max_examples=200, deadline=None)

@@ -58,7 +58,8 @@ def test_a_noiseless_item_is_worth_more_than_a_noisy_one(graph):
 
 
 def test_information_gain_only_counts_the_targets(graph):
-    belief = KnowledgeStateBelief(graph, n_particles=1000, seed=0)
+    # without the general-ability link, branches inform each other only through a
+    belief = KnowledgeStateBelief(graph, ability_effect=0.0, n_particles=1000, seed=0)
     on_y = DiagnosticItem("y", ("y",))
     on_d = DiagnosticItem("d", ("d",))
     gain = expected_information_gain(belief, [on_y, on_d], targets=["x", "y"])
@@ -67,24 +68,36 @@ def test_information_gain_only_counts_the_targets(graph):
     assert gain[1] < 0.05
 
 
-def test_information_gain_is_the_expected_entropy_drop_computed_by_hand(graph):
+@pytest.mark.parametrize("slope", [0.0, 0.9])
+def test_information_gain_is_the_expected_entropy_drop_computed_by_hand(graph, slope):
     belief = KnowledgeStateBelief(graph, n_particles=800, seed=9)
-    item = DiagnosticItem("b", ("b",), guess=0.2, slip=0.1)
+    item = DiagnosticItem("b", ("b",), guess=0.2, slip=0.1, ability_slope=slope)
 
     def entropy(p):
         p = np.clip(p, 1e-12, 1 - 1e-12)
         return float(np.sum(-(p * np.log2(p) + (1 - p) * np.log2(1 - p))))
 
     h_now = entropy(belief.marginal_array())
-    p_right = belief.predict_correct(["b"], guess=0.2, slip=0.1)
+    p_right = belief.predict_correct(["b"], guess=0.2, slip=0.1, ability_slope=slope)
     after = []
     for correct in (True, False):
         copy = KnowledgeStateBelief.from_dict(graph, belief.to_dict())
         copy._rejuvenate = lambda *a, **k: None  # keep the same particles, as the formula does
-        copy.observe(["b"], correct, guess=0.2, slip=0.1)
+        copy.observe(["b"], correct, guess=0.2, slip=0.1, ability_slope=slope)
         after.append(entropy(copy.marginal_array()))
     want = h_now - (p_right * after[0] + (1 - p_right) * after[1])
     assert expected_information_gain(belief, [item])[0] == pytest.approx(want, rel=1e-6)
+
+
+def test_screening_then_reranking_picks_the_exact_best_when_it_survives_the_screen(graph, bank):
+    belief = KnowledgeStateBelief(graph, n_particles=800, seed=2)
+    steep = [
+        DiagnosticItem(it.id, it.concepts, it.guess, it.slip, ability_slope=1.0) for it in bank
+    ]
+    exact = expected_information_gain(belief, steep)
+    best = steep[int(np.argmax(exact))]
+    assert next_item(belief, steep, rerank=len(steep)) == best
+    assert next_item(belief, steep, rerank=6).id in {it.id for it in steep}
 
 
 def test_next_item_never_repeats_an_item_and_returns_none_when_the_bank_is_empty(graph, bank):
@@ -231,5 +244,6 @@ def test_items_can_be_built_from_irt_parameters():
     easy = DiagnosticItem.from_irt("e", ["a", "a"], a=1.5, b=-2.0)
     hard = DiagnosticItem.from_irt("h", ["a"], a=1.5, b=2.0, n_choices=4)
     assert easy.concepts == ("a",)
-    assert easy.guess > hard.guess - 0.25 and easy.slip < hard.slip
+    assert easy.guess > hard.guess and easy.slip < hard.slip
+    assert easy.ability_slope == pytest.approx(0.6)
     assert hard.guess == pytest.approx(0.25)
