@@ -125,6 +125,9 @@ class CostModel:
     default_theta : float, default 0
         The ability assumed for a concept missing from a ``theta`` mapping.
 
+    The model caches items per concept, so treat ``item_params`` and ``theta`` as
+    frozen: build a new model when they change.
+
     Raises
     ------
     InvalidMasteryError
@@ -147,6 +150,9 @@ class CostModel:
     p_floor: float = 0.2
     default_item: tuple[float, float] = (1.0, 0.0)
     default_theta: float = 0.0
+    # Items to mastery depend only on the concept for a given model; planning a large
+    # course asks for the same ones again on every replan.
+    _items: dict[str, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.streak < 1:
@@ -172,10 +178,15 @@ class CostModel:
         The success probability is the mean 2PL probability over the concept's
         items (a learner practises a mix of them), floored at ``p_floor``.
         """
+        cached = self._items.get(concept)
+        if cached is not None:
+            return cached
         params = self.item_params.get(concept) or [self.default_item]
         theta = self.ability(concept)
         p = math.fsum(p_correct(theta, a, b) for a, b in params) / len(params)
-        return expected_items_to_streak(max(p, self.p_floor), self.streak)
+        items = expected_items_to_streak(max(p, self.p_floor), self.streak)
+        self._items[concept] = items
+        return items
 
     def concept_cost(self, concept: str, *, distance: int, mastery: float) -> float:
         """Expected practice items for ``concept``, for this learner, from where they are.

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 __all__ = ["order_units"]
 
-Key = tuple[int, ...]
+Key = Any
 
 
 def order_units(
@@ -31,9 +32,10 @@ def order_units(
     prerequisites : mapping of str to iterable of str
         Direct prerequisites of each assigned concept. Prerequisites that no unit is
         responsible for (mastered, or uncovered) are taken as satisfied.
-    key : mapping of str to tuple of int
+    key : mapping of str to a comparable value
         Preference of each concept, smaller first, e.g. (goal group, distance from
-        the frontier, syllabus position). A unit's preference is its best concept's.
+        the frontier, syllabus position), as a tuple or packed in an int. A unit's
+        preference is its best concept's.
     position : mapping of str to int
         A topological position of each concept; orders concepts inside a step.
 

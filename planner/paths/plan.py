@@ -30,13 +30,7 @@ from planner.paths.errors import (
 )
 from planner.paths.order import order_units
 from planner.paths.reasons import step_reason
-from planner.paths.setcover import (
-    LowerBound,
-    SetCover,
-    dual_bound,
-    greedy_set_cover,
-    lp_lower_bound,
-)
+from planner.paths.setcover import CoverInstance, LowerBound, SetCover, harmonic
 
 __all__ = [
     "PRACTICE_PREFIX",
@@ -190,6 +184,11 @@ class Plan:
         A feasible dual solution proving ``lower_bound`` (positive entries only).
     guide : mapping of str to float
         The LP's fractional choice of each unit, used to guide replanning.
+    distance : mapping of str to int
+        Prerequisite steps from the mastered set to each weak concept, as costed.
+    mastery_seen : mapping of str to float
+        The mastery of each weak concept that the costs were computed with. With
+        ``distance`` it lets :func:`replan` find which units' costs moved.
     """
 
     steps: tuple[Step, ...]
@@ -204,6 +203,8 @@ class Plan:
     bound: str = "lp"
     duals: Mapping[str, float] = field(default_factory=dict)
     guide: Mapping[str, float] = field(default_factory=dict)
+    distance: Mapping[str, int] = field(default_factory=dict)
+    mastery_seen: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def ratio(self) -> float:
@@ -237,6 +238,8 @@ class Plan:
             "bound": self.bound,
             "duals": dict(self.duals),
             "guide": dict(self.guide),
+            "distance": dict(self.distance),
+            "mastery_seen": dict(self.mastery_seen),
         }
 
     @classmethod
@@ -262,17 +265,44 @@ class Plan:
                 bound=str(data.get("bound", "lp")),
                 duals={str(k): float(v) for k, v in data.get("duals", {}).items()},
                 guide={str(k): float(v) for k, v in data.get("guide", {}).items()},
+                distance={str(k): int(v) for k, v in data.get("distance", {}).items()},
+                mastery_seen={
+                    str(k): float(v) for k, v in data.get("mastery_seen", {}).items()
+                },
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise InvalidPlanError(f"not a stored plan: {exc}") from exc
 
 
+@dataclass
+class _Instance:
+    """The cover problem for one learner state: W, candidates cut to W, their costs."""
+
+    weak: list[str]
+    weak_set: set[str]
+    distance: dict[str, int]
+    candidates: list[Unit]
+    sets: list[list[str]]
+    costs: list[float]
+    uncovered: list[str]
+    cover: CoverInstance[str]
+
+
+#: A patched plan that gained more concepts than this is reordered from scratch:
+#: each insertion costs a pass over the plan.
+_MAX_INSERTIONS = 8
+#: Skip the plain greedy pass when the LP-guided cover is already certified this close
+#: to optimal: the plain pass could save at most this fraction.
+_CERTIFIED_GAP = 1e-3
+
+
 class PathPlanner:
     """Plans learning paths over one course for one cost model; reuse it across learners.
 
-    Building it indexes the course once (units by concept, the prerequisite lists), so
-    each :meth:`plan` and :meth:`replan` does only the work that depends on the
-    learner. All arguments are as for :func:`plan_path`.
+    Building it indexes the course once (units by concept, the prerequisite and
+    dependent lists, a topological order), so each :meth:`plan` and :meth:`replan`
+    does only the work that depends on the learner. All arguments are as for
+    :func:`plan_path`.
 
     Raises
     ------
@@ -298,21 +328,24 @@ class PathPlanner:
         if not (math.isfinite(practice_cost) and practice_cost >= 0):
             raise InvalidUnitError(f"practice_cost must be finite and >= 0, got {practice_cost}")
         self.practice_cost = practice_cost
-        seen: set[str] = set()
-        self._by_concept: dict[str, list[int]] = {}
-        for i, unit in enumerate(self.units):
-            if unit.id in seen:
+        self._by_id: dict[str, Unit] = {}
+        self._by_concept: dict[str, list[Unit]] = {}
+        for unit in self.units:
+            if unit.id in self._by_id:
                 raise InvalidUnitError(f"duplicate unit id {unit.id!r}")
-            seen.add(unit.id)
+            self._by_id[unit.id] = unit
             for c in unit.covers:
                 if c not in graph:
                     raise InvalidUnitError(f"unit {unit.id!r} covers unknown concept {c!r}")
-                self._by_concept.setdefault(c, []).append(i)
-        # Plain tuples: the hot loops below read each prerequisite list several times,
-        # and a dict of tuples is several times faster to walk than networkx's views.
-        pred = graph.graph.pred
-        self._pre: dict[str, tuple[str, ...]] = {c: tuple(pred[c]) for c in graph.order}
-        self._rank = {c: i for i, c in enumerate(graph.order)}
+                self._by_concept.setdefault(c, []).append(unit)
+        # Plain tuples: the hot loops below read each adjacency list several times, and
+        # a dict of tuples is several times faster to walk than networkx's views.
+        nx_graph = graph.graph
+        self._pre: dict[str, tuple[str, ...]] = {c: tuple(nx_graph.pred[c]) for c in graph.order}
+        self._suc: dict[str, tuple[str, ...]] = {c: tuple(nx_graph.succ[c]) for c in graph.order}
+        self._topo: list[str] = graph.topological_order
+        self._rank = {c: i for i, c in enumerate(self._topo)}
+        self._practice: dict[str, Unit] = {}
 
     # -- public -----------------------------------------------------------------
 
@@ -330,9 +363,15 @@ class PathPlanner:
         goals = self._check_goals(goals)
         active = [g for g in goals if mastery.get(g, 0.0) < threshold]
         needed = self._closure_in_order(active)
-        return self._build(
-            goals, active, needed, mastery, threshold, solve_lp=lower_bound, carried=None
-        )
+        inst = self._instance(needed, mastery, threshold)
+        if lower_bound:
+            cover, lb, guide = self._solve(inst, None)
+            kind = "lp"
+        else:
+            cover = inst.cover.greedy()
+            lb, guide, kind = LowerBound(value=0.0, duals={}, lp_value=math.nan), {}, "none"
+        return self._from_cover(goals, active, needed, inst, cover, lb, kind, threshold, guide,
+                                mastery)
 
     def replan(
         self, previous: Plan, mastery: Mapping[str, float], *, exact_bound: bool = False
@@ -352,19 +391,31 @@ class PathPlanner:
             # A goal was reached or lost: the needed closure itself changes.
             return self.plan(mastery, previous.goals, threshold=threshold)
         needed = list(previous.needed)
-        weak = [c for c in needed if mastery.get(c, 0.0) < threshold]
-        if weak == list(previous.weak) and not exact_bound:
-            # Probabilities moved but no concept crossed the threshold: same plan.
+        if (
+            not exact_bound
+            and all((mastery.get(c, 0.0) < threshold) == (c in weak_before) for c in needed)
+            and (
+                self.cost_model is None
+                or all(mastery.get(c, 0.0) == p for c, p in previous.mastery_seen.items())
+            )
+        ):
+            # Nothing the plan depends on moved: no concept crossed the threshold, and
+            # no cost changed (course costs ignore probabilities; personal ones do not).
             return previous
-        return self._build(
-            list(previous.goals),
-            active,
-            needed,
-            mastery,
-            threshold,
-            solve_lp=exact_bound,
-            carried=None if exact_bound else previous,
-        )
+        goals = list(previous.goals)
+        if not exact_bound:
+            patched = self._patch(previous, goals, active, needed, mastery)
+            if patched is not None:
+                return patched
+        inst = self._instance(needed, mastery, threshold)
+        if exact_bound:
+            cover, lb, guide = self._solve(inst, None)
+            kind = "lp"
+        else:
+            cover, lb, guide = self._solve(inst, previous)
+            kind = "dual"
+        return self._from_cover(goals, active, needed, inst, cover, lb, kind, threshold, guide,
+                                mastery)
 
     # -- validation ---------------------------------------------------------------
 
@@ -385,13 +436,15 @@ class PathPlanner:
                 raise UnknownGoalError(g)
         return out
 
-    # -- pipeline -------------------------------------------------------------------
+    # -- the problem ----------------------------------------------------------------
 
     def _closure_in_order(self, goals: Sequence[str]) -> list[str]:
-        """The goals and all their prerequisites, in a topological order.
+        """The goals and all their prerequisites, in the course's topological order.
 
-        One backward breadth-first search and one Kahn pass over the closure only:
-        O(n log n + e) for the closure's n concepts and e edges, never the whole graph.
+        One backward breadth-first search over the closure, O(n + e) for its n concepts
+        and e edges, then the closure in the topological order computed once per course
+        (ties broken by syllabus order, so the concepts of a step read as the course
+        lists them): a sort when the closure is small, else one O(V) filter.
         """
         pre = self._pre
         seen = dict.fromkeys(goals)
@@ -402,243 +455,490 @@ class PathPlanner:
                 if p not in seen:
                     seen[p] = None
                     frontier.append(p)
-        indegree = {c: len(pre[c]) for c in seen}
-        succ: dict[str, list[str]] = {c: [] for c in seen}
-        for c in seen:
-            for p in pre[c]:
-                succ[p].append(c)
-        # Ties go to syllabus order (a heap on rank), as in SkillGraph.topological_order,
-        # so that concepts inside one step read in the order the course lists them.
-        rank = self._rank
-        heap = [(rank[c], c) for c, n in indegree.items() if n == 0]
-        heapq.heapify(heap)
-        order: list[str] = []
-        while heap:
-            _, c = heapq.heappop(heap)
-            order.append(c)
-            for d in succ[c]:
-                indegree[d] -= 1
-                if indegree[d] == 0:
-                    heapq.heappush(heap, (rank[d], d))
-        return order
+        if len(seen) * 8 < len(self._topo):
+            return sorted(seen, key=self._rank.__getitem__)
+        return [c for c in self._topo if c in seen]
 
-    def _build(
-        self,
-        goals: Sequence[str],
-        active: Sequence[str],
-        needed: Sequence[str],
-        mastery: Mapping[str, float],
-        threshold: float,
-        *,
-        solve_lp: bool,
-        carried: Plan | None,
-    ) -> Plan:
+    def _practice_unit(self, concept: str) -> Unit:
+        unit = self._practice.get(concept)
+        if unit is None:
+            unit = Unit.practice(concept, cost=self.practice_cost, name=self.names.get(concept))
+            self._practice[concept] = unit
+        return unit
+
+    def _distances(self, weak: Sequence[str]) -> dict[str, int]:
+        """Prerequisite steps from the mastered set (mastered prerequisites count 0)."""
         pre = self._pre
+        distance: dict[str, int] = {}
+        get = distance.get
+        for c in weak:
+            d = 0
+            for p in pre[c]:
+                x = get(p, 0)
+                if x > d:
+                    d = x
+            distance[c] = d + 1
+        return distance
+
+    def _unit_cost(
+        self,
+        unit: Unit,
+        members: Sequence[str],
+        distance: Mapping[str, int],
+        mastery: Mapping[str, float],
+        memo: dict[str, float],
+    ) -> float:
+        """The unit's length plus the expected practice for the weak concepts it teaches."""
+        model = self.cost_model
+        if model is None:
+            return unit.cost
+        extra = 0.0
+        for c in members:
+            v = memo.get(c)
+            if v is None:
+                v = memo[c] = model.concept_cost(
+                    c, distance=distance[c], mastery=float(mastery.get(c, 0.0))
+                )
+            extra += v
+        return unit.cost + extra
+
+    def _instance(
+        self, needed: Sequence[str], mastery: Mapping[str, float], threshold: float
+    ) -> _Instance:
+        """W, its distances from the mastered set, the candidates and their costs."""
         weak = [c for c in needed if mastery.get(c, 0.0) < threshold]
         weak_set = set(weak)
-        position = {c: i for i, c in enumerate(weak)}
+        distance = self._distances(weak)
+        picked: dict[str, Unit] = {}
+        gaps: list[str] = []
+        for c in weak:
+            found = self._by_concept.get(c)
+            if found:
+                for u in found:
+                    picked[u.id] = u
+            else:
+                gaps.append(c)
+        candidates = list(picked.values())
+        rank = self._rank.__getitem__
+        sets = []
+        for u in candidates:
+            m = [c for c in u.covers if c in weak_set]
+            if len(m) > 1:
+                m.sort(key=rank)
+            sets.append(m)
+        if self.fill_gaps:
+            for c in gaps:
+                candidates.append(self._practice_unit(c))
+                sets.append([c])
+        memo: dict[str, float] = {}
+        costs = [
+            self._unit_cost(u, s, distance, mastery, memo)
+            for u, s in zip(candidates, sets, strict=True)
+        ]
+        return _Instance(
+            weak=weak,
+            weak_set=weak_set,
+            distance=distance,
+            candidates=candidates,
+            sets=sets,
+            costs=costs,
+            uncovered=[] if self.fill_gaps else gaps,
+            cover=CoverInstance(weak_set, sets, costs),
+        )
 
-        # Which goals need each concept, as a bit mask over the active goals: pushed
-        # down the closure once, in reverse topological order (goals are sinks here).
-        bit = {g: 1 << i for i, g in enumerate(active)}
-        mask = {c: bit.get(c, 0) for c in needed}
+    def _masks(self, needed: Sequence[str], active: Sequence[str]) -> dict[str, int]:
+        """Which goals need each concept, as a bit mask over the active goals.
+
+        Pushed down the closure once, in reverse topological order, through mastered
+        concepts too.
+        """
+        pre = self._pre
+        mask = dict.fromkeys(needed, 0)
+        for i, g in enumerate(active):
+            mask[g] |= 1 << i
         for c in reversed(needed):
             m = mask[c]
             if m:
                 for p in pre[c]:
                     mask[p] |= m
+        return mask
 
-        # Prerequisite steps from the mastered set (mastered prerequisites count 0).
-        distance: dict[str, int] = {}
-        for c in weak:
-            distance[c] = 1 + max((distance.get(p, 0) for p in pre[c]), default=0)
+    # -- solving from scratch ---------------------------------------------------------
 
-        candidates, sets = self._candidates(weak, weak_set, position)
-        costs = self._costs(candidates, sets, distance, mastery)
+    def _solve(
+        self, inst: _Instance, carried: Plan | None
+    ) -> tuple[SetCover[str], LowerBound[str], dict[str, float]]:
+        """Greedy cover, plain and LP-guided, the cheaper kept; with its lower bound.
 
-        bound_kind = "lp" if solve_lp else ("dual" if carried is not None else "none")
-        guide: list[float] | None = None
-        if solve_lp:
-            lb: LowerBound[str] = lp_lower_bound(weak, sets, costs)
-            guide = [lb.primal.get(i, 0.0) for i in range(len(sets))]
-        elif carried is not None:
-            lb = dual_bound(weak, sets, costs, carried.duals)
-            guide = [carried.guide.get(u.id, 0.0) for u in candidates]
+        With ``carried`` the LP is not solved: the earlier plan's duals give the bound
+        and its LP solution the guide.
+        """
+        if carried is None:
+            lb = inst.cover.lp_bound()
+            guide = [lb.primal.get(i, 0.0) for i in range(len(inst.sets))]
+            new_guide = {inst.candidates[i].id: x for i, x in lb.primal.items() if x > 0}
         else:
-            lb = LowerBound(value=0.0, duals={}, lp_value=math.nan)
+            lb = inst.cover.dual_bound(carried.duals)
+            guide = [carried.guide.get(u.id, 0.0) for u in inst.candidates]
+            new_guide = dict(carried.guide)
+        if not any(guide):
+            return inst.cover.greedy(), lb, new_guide
+        cover = inst.cover.greedy(guide=guide)
+        if cover.cost > (1 + _CERTIFIED_GAP) * lb.value:
+            # Chvatal's pass carries the guarantee; keep whichever is cheaper.
+            plain = inst.cover.greedy()
+            if plain.cost <= cover.cost:
+                cover = plain
+        return cover, lb, new_guide
 
-        cover = greedy_set_cover(weak, sets, costs)
-        if guide is not None and any(guide):
-            guided = greedy_set_cover(weak, sets, costs, guide=guide)
-            if guided.cost < cover.cost:
-                cover = guided
-        return self._assemble(
+    def _from_cover(
+        self,
+        goals: Sequence[str],
+        active: Sequence[str],
+        needed: Sequence[str],
+        inst: _Instance,
+        cover: SetCover[str],
+        lb: LowerBound[str],
+        kind: str,
+        threshold: float,
+        guide: Mapping[str, float],
+        mastery: Mapping[str, float],
+    ) -> Plan:
+        # Each weak concept is taught by the first chosen unit (in greedy order) that
+        # covers it, so that no concept is scheduled twice.
+        owner: dict[str, int] = {}
+        for i in cover.chosen:
+            for c in inst.sets[i]:
+                owner.setdefault(c, i)
+        assigned: dict[int, list[str]] = {i: [] for i in cover.chosen}
+        for c in inst.weak:
+            if c in owner:
+                assigned[owner[c]].append(c)
+        mask = self._masks(needed, active)
+        chosen = list(cover.chosen)
+        ordered = self._order([assigned[i] for i in chosen], inst.distance, mask)
+        units = inst.candidates
+        return self._finish(
+            goals=goals,
+            active=active,
+            needed=needed,
+            weak=inst.weak,
+            ordered=[(units[chosen[k]], part) for k, part in ordered],
+            unit_cost={units[i].id: inst.costs[i] for i in chosen},
+            assigned_count={units[i].id: len(assigned[i]) for i in chosen},
+            lower_bound=lb.value,
+            duals=lb.duals,
+            kind=kind,
+            threshold=threshold,
+            guide=guide,
+            distance=inst.distance,
+            mastery=mastery,
+            uncovered=inst.uncovered,
+            reasons={},
+            mask=mask,
+        )
+
+    def _order(
+        self, slots: Sequence[Sequence[str]], distance: Mapping[str, int], mask: Mapping[str, int]
+    ) -> list[tuple[int, tuple[str, ...]]]:
+        # A goal group first, then the learner's frontier, then prerequisite order,
+        # packed in one int (rank and distance < 2**21) for fast heap compares.
+        rank = self._rank
+        key = {
+            c: ((mask[c] & -mask[c]).bit_length() - 1) << 42 | distance[c] << 21 | rank[c]
+            for cs in slots
+            for c in cs
+        }
+        return order_units(slots, self._pre, key, rank)
+
+    # -- replanning by repair -----------------------------------------------------
+
+    def _patch(
+        self,
+        previous: Plan,
+        goals: Sequence[str],
+        active: Sequence[str],
+        needed: Sequence[str],
+        mastery: Mapping[str, float],
+    ) -> Plan | None:
+        """Repair the previous plan for the new weak set instead of solving again.
+
+        Work is proportional to what changed, not to the course: concepts that crossed
+        the threshold, concepts whose distance from the mastered set moved (found by
+        propagating from those), concepts whose mastery moved, and the units that
+        teach them. Newly mastered concepts leave their steps (a step left empty
+        goes); a concept that became weak joins a chosen unit that covers it, or else
+        the cheapest unit that does, in the first place where its prerequisites come
+        before it and its dependents after. The previous duals, cut to the new weak
+        set and scaled to fit the touched units' new costs, still certify a bound. The
+        repair is kept only while it provably stays within Chvatal's guarantee
+        H(|W|) of that bound; otherwise it returns None and the caller solves again.
+        """
+        threshold = previous.threshold
+        if len(previous.distance) != len(previous.weak):
+            return None  # a plan stored without its costing state
+        weak = [c for c in needed if mastery.get(c, 0.0) < threshold]
+        weak_set = set(weak)
+        weak_before = set(previous.weak)
+        gained = [c for c in previous.weak if c not in weak_set]
+        lost = [c for c in weak if c not in weak_before]
+        if len(lost) > _MAX_INSERTIONS:
+            return None
+        pre, suc, rank = self._pre, self._suc, self._rank
+
+        # Distances: start from the stored ones and re-derive, in topological order,
+        # only the concepts downstream of a change, stopping where nothing moves.
+        distance = dict(previous.distance)
+        for c in gained:
+            del distance[c]
+        heap = [(rank[d], d) for c in gained for d in suc[c] if d in weak_set]
+        heap += [(rank[c], c) for c in lost]
+        heapq.heapify(heap)
+        moved: set[str] = set()
+        while heap:
+            _, c = heapq.heappop(heap)
+            if c in moved:
+                continue
+            d = 1 + max((distance.get(p, 0) for p in pre[c]), default=0)
+            if distance.get(c) != d:
+                distance[c] = d
+                moved.add(c)
+                for x in suc[c]:
+                    if x in weak_set and x not in moved:
+                        heapq.heappush(heap, (rank[x], x))
+        touched = set(gained) | set(lost) | moved
+        if self.cost_model is not None:
+            seen = previous.mastery_seen
+            touched.update(c for c in weak if seen.get(c, -1.0) != mastery.get(c, 0.0))
+
+        # Units whose set or cost may have changed, with their new set and cost.
+        memo: dict[str, float] = {}
+        fresh: dict[str, tuple[Unit, list[str], float]] = {}
+        for c in touched:
+            found = self._by_concept.get(c)
+            if not found:
+                if self.fill_gaps and c in weak_set:
+                    found = [self._practice_unit(c)]
+                else:
+                    continue
+            for u in found:
+                if u.id not in fresh:
+                    members = sorted((x for x in u.covers if x in weak_set), key=rank.__getitem__)
+                    fresh[u.id] = (u, members, self._unit_cost(u, members, distance, mastery, memo))
+
+        # The carried bound: untouched units keep their cost and lose no load, so only
+        # the touched ones can overload the old duals.
+        y = {e: v for e, v in previous.duals.items() if e in weak_set}
+        for _, members, cost in fresh.values():
+            if cost == 0:
+                for e in members:
+                    y.pop(e, None)
+        scale = 1.0
+        for _, members, cost in fresh.values():
+            if cost > 0:
+                load = sum([y.get(e, 0.0) for e in members])
+                if load > scale * cost:
+                    scale = load / cost
+        if scale > 1.0:
+            scale *= 1.0 + 1e-12
+            y = {e: v / scale for e, v in y.items()}
+        bound = math.fsum(y.values())
+
+        # The cover: the old owners, minus what was mastered, plus owners for the lost.
+        owner: dict[str, str] = {}
+        unit_cost: dict[str, float] = {}
+        units: dict[str, Unit] = {}
+        step_costs: dict[str, list[float]] = {}
+        for step in previous.steps:
+            step_costs.setdefault(step.unit, []).append(step.cost)
+            for c in step.covers:
+                if c in weak_set:
+                    owner[c] = step.unit
+        for uid in dict.fromkeys(owner.values()):
+            if uid in fresh:
+                units[uid], _, unit_cost[uid] = fresh[uid]
+            else:
+                unit = self._by_id.get(uid)
+                if unit is None:
+                    concept = uid.removeprefix(PRACTICE_PREFIX)
+                    if not (uid.startswith(PRACTICE_PREFIX) and concept in self.graph):
+                        return None  # the unit left the course: solve again
+                    unit = self._practice_unit(concept)
+                units[uid] = unit
+                unit_cost[uid] = math.fsum(step_costs[uid])
+        uncovered = [c for c in previous.uncovered if c in weak_set]
+        for c in lost:
+            options = [u.id for u in self._by_concept.get(c, ())]
+            if not options and self.fill_gaps:
+                options = [PRACTICE_PREFIX + c]
+            if not options:
+                uncovered.append(c)
+                continue
+            taken = [uid for uid in options if uid in unit_cost]
+            uid = taken[0] if taken else min(options, key=lambda u: (fresh[u][2], u))
+            owner[c] = uid
+            if uid not in unit_cost:
+                units[uid], _, unit_cost[uid] = fresh[uid]
+        total = math.fsum(unit_cost.values())
+        if total > harmonic(len(weak)) * bound * (1 + 1e-9):
+            return None
+
+        # The order: drop what was mastered, then slot each lost concept in.
+        order: list[tuple[Unit, list[str]]] = []
+        for step in previous.steps:
+            part = [c for c in step.covers if c in weak_set]
+            if part:
+                order.append((units[step.unit], part))
+        mask: dict[str, int] | None = None
+        for c in sorted((c for c in lost if c in owner), key=rank.__getitem__):
+            if not self._insert(order, c, units[owner[c]], weak_set):
+                # No slot respects both its prerequisites and its dependents: reorder all.
+                mask = self._masks(needed, active)
+                slots: dict[str, list[str]] = {uid: [] for uid in unit_cost}
+                for x in weak:
+                    if x in owner:
+                        slots[owner[x]].append(x)
+                uids = list(slots)
+                ordered = self._order([slots[u] for u in uids], distance, mask)
+                order = [(units[uids[k]], list(part)) for k, part in ordered]
+                break
+        counts: dict[str, int] = {}
+        for uid in owner.values():
+            counts[uid] = counts.get(uid, 0) + 1
+        uncovered.sort(key=rank.__getitem__)
+        return self._finish(
             goals=goals,
             active=active,
             needed=needed,
             weak=weak,
-            mask=mask,
-            distance=distance,
-            position=position,
-            candidates=candidates,
-            sets=sets,
-            costs=costs,
-            cover=cover,
-            lb=lb,
-            bound_kind=bound_kind,
+            ordered=[(u, tuple(part)) for u, part in order],
+            unit_cost=unit_cost,
+            assigned_count=counts,
+            lower_bound=bound,
+            duals=y,
+            kind="dual",
             threshold=threshold,
+            guide=previous.guide,
+            distance=distance,
             mastery=mastery,
+            uncovered=uncovered,
+            reasons={(s.unit, s.covers, s.part > 1): s.reason for s in previous.steps},
+            mask=mask,
         )
 
-    def _candidates(
-        self, weak: Sequence[str], weak_set: set[str], position: Mapping[str, int]
-    ) -> tuple[list[Unit], list[list[str]]]:
-        """Units that teach at least one weak concept, each cut to the weak concepts."""
-        picked: dict[int, None] = {}
-        gaps: list[str] = []
-        for c in weak:
-            found = self._by_concept.get(c)
-            if found:
-                picked.update(dict.fromkeys(found))
-            else:
-                gaps.append(c)
-        candidates = [self.units[i] for i in picked]
-        sets = [
-            sorted((c for c in u.covers if c in weak_set), key=position.__getitem__)
-            for u in candidates
-        ]
-        if self.fill_gaps:
-            for c in gaps:
-                candidates.append(
-                    Unit.practice(c, cost=self.practice_cost, name=self.names.get(c))
-                )
-                sets.append([c])
-        return candidates, sets
+    def _insert(
+        self, order: list[tuple[Unit, list[str]]], concept: str, unit: Unit, weak: set[str]
+    ) -> bool:
+        """Put ``concept`` into ``order`` after its prerequisites and before its dependents.
 
-    def _costs(
-        self,
-        candidates: Sequence[Unit],
-        sets: Sequence[Sequence[str]],
-        distance: Mapping[str, int],
-        mastery: Mapping[str, float],
-    ) -> list[float]:
-        """Each candidate's cost for this learner: its length plus expected practice."""
-        model = self.cost_model
-        if model is None:
-            return [u.cost for u in candidates]
-        per_concept: dict[str, float] = {}
-        out = []
-        for u, s in zip(candidates, sets, strict=True):
-            extra = 0.0
-            for c in s:
-                if c not in per_concept:
-                    per_concept[c] = model.concept_cost(
-                        c, distance=distance[c], mastery=float(mastery.get(c, 0.0))
-                    )
-                extra += per_concept[c]
-            out.append(u.cost + extra)
-        return out
+        Into a step of its own unit if one lies in that window, else as a new step of
+        that unit right after its last prerequisite. False when the window is empty.
+        """
+        where = {c: k for k, (_, part) in enumerate(order) for c in part}
+        after = max((where[p] for p in self._pre[concept] if p in where), default=-1)
+        before = min((where[d] for d in self._suc[concept] if d in where), default=len(order))
+        if after > before:
+            return False
+        for k in range(after if after >= 0 else 0, min(before, len(order) - 1) + 1):
+            if order[k][0].id == unit.id:
+                order[k][1].append(concept)
+                order[k][1].sort(key=self._rank.__getitem__)
+                return True
+        if after == before:
+            return False
+        order.insert(after + 1, (unit, [concept]))
+        return True
 
-    def _assemble(
+    # -- the plan ---------------------------------------------------------------
+
+    def _finish(
         self,
         *,
         goals: Sequence[str],
         active: Sequence[str],
         needed: Sequence[str],
         weak: Sequence[str],
-        mask: Mapping[str, int],
-        distance: Mapping[str, int],
-        position: Mapping[str, int],
-        candidates: Sequence[Unit],
-        sets: Sequence[Sequence[str]],
-        costs: Sequence[float],
-        cover: SetCover[str],
-        lb: LowerBound[str],
-        bound_kind: str,
+        ordered: Sequence[tuple[Unit, tuple[str, ...]]],
+        unit_cost: Mapping[str, float],
+        assigned_count: Mapping[str, int],
+        lower_bound: float,
+        duals: Mapping[str, float],
+        kind: str,
         threshold: float,
+        guide: Mapping[str, float],
+        distance: Mapping[str, int],
         mastery: Mapping[str, float],
+        uncovered: Sequence[str],
+        reasons: Mapping[tuple[str, tuple[str, ...], bool], str],
+        mask: dict[str, int] | None,
     ) -> Plan:
+        """Cost and explain each step; report what is uncovered and which goals it blocks."""
         pre = self._pre
-        uncovered = [c for c in weak if c in cover.uncovered]
-        # A goal is out of reach when anything it needs, however indirectly, is
-        # uncovered: propagate "blocked" forward through the weak concepts.
+        uncovered_set = set(uncovered)
         blocked = set(uncovered)
-        for c in weak:
-            if c not in blocked and any(p in blocked for p in pre[c]):
-                blocked.add(c)
-        unreachable = [g for g in active if g in blocked]
-
-        # Each weak concept is taught by the first chosen unit (in greedy order) that
-        # covers it, so that no concept is scheduled twice.
-        owner: dict[str, int] = {}
-        for k, i in enumerate(cover.chosen):
-            for c in sets[i]:
-                owner.setdefault(c, k)
-        assigned: list[list[str]] = [[] for _ in cover.chosen]
-        for c in weak:
-            if c in owner:
-                assigned[owner[c]].append(c)
-
-        def goal_group(c: str) -> int:
-            m = mask[c]
-            return (m & -m).bit_length() - 1
-
-        key = {c: (goal_group(c), distance[c], position[c]) for c in owner}
-        ordered = order_units(assigned, pre, key, position)
-
+        if uncovered:
+            # A goal is out of reach when anything it needs, however indirectly, is
+            # uncovered: propagate "blocked" forward through the weak concepts.
+            for c in weak:
+                if c not in blocked and any(p in blocked for p in pre[c]):
+                    blocked.add(c)
         names = self.names
-        goal_list = list(active)
 
         def name(c: str) -> str:
             return names.get(c, c)
 
-        def goals_of(c: str) -> list[str]:
-            m = mask[c]
-            return [g for j, g in enumerate(goal_list) if m >> j & 1]
-
-        uncovered_set = set(uncovered)
-        parts_seen: dict[int, int] = {}
+        goal_list = list(active)
+        goal_set = set(goal_list)
+        seen_parts: dict[str, int] = {}
         steps = []
-        for k, part in ordered:
-            i = cover.chosen[k]
-            unit = candidates[i]
-            parts_seen[k] = parts_seen.get(k, 0) + 1
-            missing = list(
-                dict.fromkeys(p for c in part for p in pre[c] if p in uncovered_set)
+        for unit, part in ordered:
+            n = seen_parts[unit.id] = seen_parts.get(unit.id, 0) + 1
+            missing = (
+                list(dict.fromkeys(p for c in part for p in pre[c] if p in uncovered_set))
+                if uncovered_set
+                else []
             )
+            reason = None if missing else reasons.get((unit.id, part, n > 1))
+            if reason is None:
+                if mask is None:
+                    mask = self._masks(needed, active)
+                m = 0
+                for c in part:
+                    if c not in goal_set:
+                        m |= mask[c]
+                reason = step_reason(
+                    part,
+                    serving=[g for j, g in enumerate(goal_list) if m >> j & 1],
+                    goals=goal_list,
+                    name=name,
+                    unit_title=unit.title or unit.id,
+                    continued=n > 1,
+                    missing=missing,
+                )
             steps.append(
                 Step(
                     unit=unit.id,
                     covers=part,
-                    cost=costs[i] * len(part) / len(assigned[k]),
-                    reason=step_reason(
-                        part,
-                        goals_of=goals_of,
-                        goals=goal_list,
-                        name=name,
-                        unit_title=unit.title or unit.id,
-                        continued=parts_seen[k] > 1,
-                        missing=missing,
-                    ),
-                    part=parts_seen[k],
+                    cost=unit_cost[unit.id] * len(part) / assigned_count[unit.id],
+                    reason=reason,
+                    part=n,
                 )
             )
-        guide = {
-            candidates[i].id: x for i, x in (lb.primal or {}).items() if x > 0
-        }
         return Plan(
             steps=tuple(steps),
-            total_cost=cover.cost,
-            lower_bound=lb.value,
+            total_cost=math.fsum(unit_cost.values()),
+            lower_bound=lower_bound,
             uncovered=tuple(uncovered),
             goals=tuple(goals),
             threshold=threshold,
-            unreachable_goals=tuple(unreachable),
+            unreachable_goals=tuple(g for g in active if g in blocked),
             weak=tuple(weak),
             needed=tuple(needed),
-            bound=bound_kind,
-            duals=dict(lb.duals),
-            guide=guide,
+            bound=kind,
+            duals=dict(duals),
+            guide=dict(guide),
+            distance=dict(distance),
+            mastery_seen={c: float(mastery.get(c, 0.0)) for c in weak},
         )
 
 
@@ -812,8 +1112,9 @@ def replan(
     Returns
     -------
     Plan
-        ``previous`` itself when no concept crossed the mastery threshold; otherwise
-        a new plan over the new weak set.
+        ``previous`` itself when nothing it depends on changed (no concept crossed
+        the mastery threshold and, with personal costs, no weak concept's mastery
+        moved); otherwise the plan for the new state.
 
     Raises
     ------

@@ -32,7 +32,7 @@ def join_names(names: Sequence[str], *, limit: int | None = None) -> str:
 def step_reason(
     concepts: Sequence[str],
     *,
-    goals_of: Callable[[str], Sequence[str]],
+    serving: Sequence[str],
     goals: Sequence[str],
     name: Callable[[str], str],
     unit_title: str,
@@ -45,8 +45,9 @@ def step_reason(
     ----------
     concepts : sequence of str
         What the step teaches (weak concepts the goals need).
-    goals_of : callable
-        For a concept, the learner's goals that need it, in the learner's order.
+    serving : sequence of str
+        The goals that need the step's concepts other than goals themselves, in
+        the learner's order.
     goals : sequence of str
         The learner's goals that are not mastered yet.
     name : callable
@@ -67,7 +68,7 @@ def step_reason(
     Examples
     --------
     >>> names = {"thevenin": "Thevenin equivalent", "mpt": "Max power transfer"}
-    >>> print(step_reason(["thevenin"], goals_of=lambda c: ["mpt"], goals=["mpt"],
+    >>> print(step_reason(["thevenin"], serving=["mpt"], goals=["mpt"],
     ...                   name=names.__getitem__, unit_title=""))
     Thevenin equivalent is needed for your goal Max power transfer, and you have not shown it yet.
     """
@@ -76,13 +77,15 @@ def step_reason(
     others = [c for c in concepts if c not in goal_set]
     clauses = []
     if others:
-        served = {g for c in others for g in goals_of(c)}
-        serving = [g for g in goals if g in served]
         verb = "is" if len(others) == 1 else "are"
         plural = "s" if len(serving) > 1 else ""
+        # Name only the goals that will be shown: a step can serve dozens.
+        shown = [name(g) for g in serving[:_MAX_GOALS_NAMED]]
+        if len(serving) > _MAX_GOALS_NAMED:
+            shown.extend([""] * (len(serving) - _MAX_GOALS_NAMED))
         clauses.append(
             f"{join_names([name(c) for c in others])} {verb} needed for your goal{plural} "
-            f"{join_names([name(g) for g in serving], limit=_MAX_GOALS_NAMED)}"
+            f"{join_names(shown, limit=_MAX_GOALS_NAMED)}"
         )
     if own:
         if len(goal_set) == 1:

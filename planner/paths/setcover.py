@@ -29,6 +29,7 @@ from typing import Generic, TypeVar
 from planner.paths.errors import PathPlanningError
 
 __all__ = [
+    "CoverInstance",
     "SetCover",
     "LowerBound",
     "harmonic",
@@ -99,22 +100,68 @@ def harmonic(n: int) -> float:
     return math.fsum(1.0 / k for k in range(1, n + 1))
 
 
-def _members(
-    universe: Iterable[E], sets: Sequence[Iterable[E]], costs: Sequence[float]
-) -> tuple[set[E], list[list[E]], set[E]]:
-    """Validate costs; return the universe, each set cut to it, and what no set covers."""
-    if len(sets) != len(costs):
-        raise PathPlanningError(f"{len(sets)} sets but {len(costs)} costs")
-    for i, c in enumerate(costs):
-        # A negative or NaN cost breaks both the greedy's ratio order and the LP bound.
-        if not (math.isfinite(c) and c >= 0):
-            raise PathPlanningError(f"set {i} has cost {c!r}; costs must be finite and >= 0")
-    target = set(universe)
-    members = [list(dict.fromkeys(e for e in s if e in target)) for s in sets]
-    coverable: set[E] = set()
-    for m in members:
-        coverable.update(m)
-    return target, members, target - coverable
+class CoverInstance(Generic[E]):
+    """A set-cover instance checked once, for several solvers to share.
+
+    Parameters
+    ----------
+    universe : iterable of hashable
+        The elements to cover.
+    sets : sequence of iterables
+        Candidate sets; elements outside the universe are ignored, repeats dropped.
+    costs : sequence of float
+        Cost of each set, finite and non-negative.
+
+    Raises
+    ------
+    PathPlanningError
+        ``sets`` and ``costs`` differ in length, or a cost is negative or not finite.
+
+    Notes
+    -----
+    The module's functions build one of these per call; a caller that runs several of
+    them on one instance (the planner runs two greedy passes and the LP) builds it
+    once and calls its methods, saving the :math:`O(\\sum_S |S|)` preparation.
+    """
+
+    def __init__(
+        self, universe: Iterable[E], sets: Sequence[Iterable[E]], costs: Sequence[float]
+    ) -> None:
+        if len(sets) != len(costs):
+            raise PathPlanningError(f"{len(sets)} sets but {len(costs)} costs")
+        for i, c in enumerate(costs):
+            # A negative or NaN cost breaks both the greedy's ratio order and the LP bound.
+            if not (math.isfinite(c) and c >= 0):
+                raise PathPlanningError(f"set {i} has cost {c!r}; costs must be finite and >= 0")
+        target = set(universe)
+        members: list[list[E]] = []
+        coverable: set[E] = set()
+        for s in sets:
+            m = [e for e in s if e in target]
+            if len(m) > 1 and len(set(m)) != len(m):
+                m = list(dict.fromkeys(m))
+            members.append(m)
+            coverable.update(m)
+        self.universe = target
+        self.members = members
+        self.costs = [float(c) for c in costs]
+        self.uncovered = target - coverable
+
+    def greedy(self, *, prune: bool = True, guide: Sequence[float] | None = None) -> SetCover[E]:
+        """:func:`greedy_set_cover` on this instance."""
+        return _greedy(self, prune=prune, guide=guide)
+
+    def lp_bound(self) -> LowerBound[E]:
+        """:func:`lp_lower_bound` on this instance."""
+        return _lp(self)
+
+    def dual_bound(self, duals: Mapping[E, float]) -> LowerBound[E]:
+        """:func:`dual_bound` on this instance."""
+        return _dual(self, duals)
+
+    def exact(self, *, time_limit: float | None = None) -> SetCover[E]:
+        """:func:`exact_set_cover` on this instance."""
+        return _exact(self, time_limit=time_limit)
 
 
 def greedy_set_cover(
@@ -190,8 +237,14 @@ def greedy_set_cover(
     .. [2] U. Feige, "A threshold of ln n for approximating set cover",
        Journal of the ACM 45(4), 634-652, 1998.
     """
-    target, members, uncovered = _members(universe, sets, costs)
-    score = list(costs)
+    return CoverInstance(universe, sets, costs).greedy(prune=prune, guide=guide)
+
+
+def _greedy(
+    inst: CoverInstance[E], *, prune: bool, guide: Sequence[float] | None
+) -> SetCover[E]:
+    members, costs = inst.members, inst.costs
+    score = costs
     if guide is not None:
         if len(guide) != len(costs):
             raise PathPlanningError(f"{len(costs)} sets but {len(guide)} guide values")
@@ -201,13 +254,13 @@ def greedy_set_cover(
             c * (1.0 + _GUIDE_EPS - min(1.0, max(0.0, x)))
             for c, x in zip(costs, guide, strict=True)
         ]
-    remaining = target - uncovered
+    remaining = inst.universe - inst.uncovered
     heap = [(score[i] / len(m), -len(m), i) for i, m in enumerate(members) if m]
     heapq.heapify(heap)
     chosen: list[int] = []
     while remaining and heap:
         _, neg_new, i = heapq.heappop(heap)
-        new = sum(1 for e in members[i] if e in remaining)
+        new = len(remaining.intersection(members[i]))
         if new == 0:
             continue
         if new != -neg_new:
@@ -222,7 +275,7 @@ def greedy_set_cover(
     return SetCover(
         chosen=tuple(chosen),
         cost=math.fsum(costs[i] for i in chosen),
-        uncovered=frozenset(uncovered),
+        uncovered=frozenset(inst.uncovered),
     )
 
 
@@ -238,9 +291,10 @@ def _reverse_delete(
     for i in chosen:
         for e in members[i]:
             count[e] = count.get(e, 0) + 1
-    position = {i: k for k, i in enumerate(chosen)}
     dropped: set[int] = set()
-    for i in sorted(chosen, key=lambda j: (-costs[j], -position[j])):
+    # Most expensive first; among equals, the one taken last.
+    order = sorted(range(len(chosen)), key=lambda k: (-costs[chosen[k]], -k))
+    for i in (chosen[k] for k in order):
         if all(count[e] >= 2 for e in members[i]):
             dropped.add(i)
             for e in members[i]:
@@ -283,23 +337,31 @@ def dual_bound(
     costs move the scaling repairs feasibility, so a replan keeps a real bound
     without solving the LP again. It can be looser than a fresh LP.
     """
-    target, members, uncovered = _members(universe, sets, costs)
+    return CoverInstance(universe, sets, costs).dual_bound(duals)
+
+
+def _dual(inst: CoverInstance[E], duals: Mapping[E, float]) -> LowerBound[E]:
+    members, costs = inst.members, inst.costs
     y: dict[E, float] = {}
-    for e in target - uncovered:
-        v = float(duals.get(e, 0.0))
-        if v > 0 and math.isfinite(v):
-            y[e] = v
+    for e, v in duals.items():
+        if e in inst.universe and e not in inst.uncovered and v > 0 and math.isfinite(v):
+            y[e] = float(v)
     # An element of a free set contributes nothing to any cover's cost.
     for i, m in enumerate(members):
         if costs[i] == 0:
             for e in m:
                 y.pop(e, None)
     scale = 1.0
+    get = y.get
     for i, m in enumerate(members):
         if costs[i] > 0:
-            load = math.fsum(y.get(e, 0.0) for e in m)
-            scale = max(scale, load / costs[i])
-    y = {e: v / scale for e, v in y.items()}
+            load = sum([get(e, 0.0) for e in m])
+            if load > scale * costs[i]:
+                scale = load / costs[i]
+    if scale > 1.0:
+        # A touch more than the float ratio, so rounding cannot leave a set overloaded.
+        scale *= 1.0 + 1e-12
+        y = {e: v / scale for e, v in y.items()}
     return LowerBound(value=math.fsum(y.values()), duals=y, lp_value=math.nan)
 
 
@@ -339,8 +401,12 @@ def lp_lower_bound(
     makes each plan's quality visible: the plan's cost divided by it is an upper
     bound on the plan's true approximation ratio.
     """
-    target, members, uncovered = _members(universe, sets, costs)
-    rows = {e: k for k, e in enumerate(target - uncovered)}
+    return CoverInstance(universe, sets, costs).lp_bound()
+
+
+def _lp(inst: CoverInstance[E]) -> LowerBound[E]:
+    members, costs = inst.members, inst.costs
+    rows = {e: k for k, e in enumerate(inst.universe - inst.uncovered)}
     cols = [i for i, m in enumerate(members) if m]
     if not rows:
         return LowerBound(value=0.0, duals={}, lp_value=0.0)
@@ -365,7 +431,7 @@ def lp_lower_bound(
         raise PathPlanningError(f"LP relaxation not solved: {res.message}")
     marginals = res.ineqlin.marginals
     raw = {e: max(0.0, -float(marginals[k])) for e, k in rows.items()}
-    bound = dual_bound(target, [members[i] for i in cols], [costs[i] for i in cols], raw)
+    bound = _dual(inst, raw)
     primal = {cols[j]: float(v) for j, v in enumerate(res.x) if v > 1e-9}
     return LowerBound(
         value=bound.value, duals=bound.duals, lp_value=float(res.fun), primal=primal
@@ -407,12 +473,17 @@ def exact_set_cover(
     -----
     Exponential in the worst case; used to measure the greedy's ratio on instances
     of up to a few hundred elements, where HiGHS proves optimality in milliseconds.
+    Optimal up to HiGHS's absolute gap of 1e-6 (the relative gap is set to 0).
     """
-    target, members, uncovered = _members(universe, sets, costs)
-    rows = {e: k for k, e in enumerate(target - uncovered)}
+    return CoverInstance(universe, sets, costs).exact(time_limit=time_limit)
+
+
+def _exact(inst: CoverInstance[E], *, time_limit: float | None) -> SetCover[E]:
+    members, costs = inst.members, inst.costs
+    rows = {e: k for k, e in enumerate(inst.universe - inst.uncovered)}
     cols = [i for i, m in enumerate(members) if m]
     if not rows:
-        return SetCover(chosen=(), cost=0.0, uncovered=frozenset(uncovered))
+        return SetCover(chosen=(), cost=0.0, uncovered=frozenset(inst.uncovered))
 
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
@@ -423,7 +494,11 @@ def exact_set_cover(
     a = csr_array(
         (np.ones(len(r_idx)), (np.array(r_idx), np.array(c_idx))), shape=(len(rows), len(cols))
     )
-    options = {} if time_limit is None else {"time_limit": time_limit}
+    # HiGHS stops at a 0.01 % relative gap by default; a yardstick must be exact. Its
+    # absolute gap (1e-6) still applies, which matters only for tiny costs.
+    options: dict[str, float] = {"mip_rel_gap": 0.0}
+    if time_limit is not None:
+        options["time_limit"] = time_limit
     res = milp(
         c=np.array([costs[i] for i in cols], dtype=float),
         constraints=LinearConstraint(a, lb=np.ones(len(rows)), ub=np.inf),
@@ -435,5 +510,5 @@ def exact_set_cover(
         raise PathPlanningError(f"exact set cover not solved: {res.message}")
     chosen = tuple(cols[j] for j, v in enumerate(res.x) if v > 0.5)
     return SetCover(
-        chosen=chosen, cost=math.fsum(costs[i] for i in chosen), uncovered=frozenset(uncovered)
+        chosen=chosen, cost=math.fsum(costs[i] for i in chosen), uncovered=frozenset(inst.uncovered)
     )
