@@ -327,7 +327,7 @@ def dual_bound(
 
     Examples
     --------
-    >>> dual_bound("ab", ["ab"], [1.0], {"a": 1.0, "b": 1.0}).value
+    >>> round(dual_bound("ab", ["ab"], [1.0], {"a": 1.0, "b": 1.0}).value, 9)
     1.0
 
     Notes
