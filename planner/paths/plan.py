@@ -30,7 +30,7 @@ from planner.paths.errors import (
 )
 from planner.paths.order import order_units
 from planner.paths.reasons import step_reason
-from planner.paths.setcover import CoverInstance, LowerBound, SetCover, harmonic
+from planner.paths.setcover import CoverInstance, LowerBound, SetCover, fit_duals, harmonic
 
 __all__ = [
     "PRACTICE_PREFIX",
@@ -379,8 +379,9 @@ class PathPlanner:
         """Plan again after mastery changed; see :func:`replan`."""
         self._check_mastery(mastery)
         threshold = previous.threshold
-        if any(c not in self.graph for c in previous.needed) or any(
-            g not in self.graph for g in previous.goals
+        rank = self._rank
+        if any(c not in rank for c in previous.needed) or any(
+            g not in rank for g in previous.goals
         ):
             # The course changed under the stored plan: nothing of it can be trusted.
             return self.plan(mastery, previous.goals, threshold=threshold)
@@ -391,9 +392,11 @@ class PathPlanner:
             # A goal was reached or lost: the needed closure itself changes.
             return self.plan(mastery, previous.goals, threshold=threshold)
         needed = list(previous.needed)
+        weak = [c for c in needed if mastery.get(c, 0.0) < threshold]
         if (
             not exact_bound
-            and all((mastery.get(c, 0.0) < threshold) == (c in weak_before) for c in needed)
+            and len(weak) == len(previous.weak)
+            and all(c in weak_before for c in weak)
             and (
                 self.cost_model is None
                 or all(mastery.get(c, 0.0) == p for c, p in previous.mastery_seen.items())
@@ -404,7 +407,7 @@ class PathPlanner:
             return previous
         goals = list(previous.goals)
         if not exact_bound:
-            patched = self._patch(previous, goals, active, needed, mastery)
+            patched = self._patch(previous, goals, active, needed, weak, mastery)
             if patched is not None:
                 return patched
         inst = self._instance(needed, mastery, threshold)
@@ -659,6 +662,7 @@ class PathPlanner:
         goals: Sequence[str],
         active: Sequence[str],
         needed: Sequence[str],
+        weak: list[str],
         mastery: Mapping[str, float],
     ) -> Plan | None:
         """Repair the previous plan for the new weak set instead of solving again.
@@ -677,7 +681,6 @@ class PathPlanner:
         threshold = previous.threshold
         if len(previous.distance) != len(previous.weak):
             return None  # a plan stored without its costing state
-        weak = [c for c in needed if mastery.get(c, 0.0) < threshold]
         weak_set = set(weak)
         weak_before = set(previous.weak)
         gained = [c for c in previous.weak if c not in weak_set]
@@ -727,21 +730,13 @@ class PathPlanner:
                     fresh[u.id] = (u, members, self._unit_cost(u, members, distance, mastery, memo))
 
         # The carried bound: untouched units keep their cost and lose no load, so only
-        # the touched ones can overload the old duals.
+        # the touched ones can overload the old duals, and only theirs need shrinking.
         y = {e: v for e, v in previous.duals.items() if e in weak_set}
         for _, members, cost in fresh.values():
             if cost == 0:
                 for e in members:
                     y.pop(e, None)
-        scale = 1.0
-        for _, members, cost in fresh.values():
-            if cost > 0:
-                load = sum([y.get(e, 0.0) for e in members])
-                if load > scale * cost:
-                    scale = load / cost
-        if scale > 1.0:
-            scale *= 1.0 + 1e-12
-            y = {e: v / scale for e, v in y.items()}
+        fit_duals(y, [m for _, m, _ in fresh.values()], [c for _, _, c in fresh.values()])
         bound = math.fsum(y.values())
 
         # The cover: the old owners, minus what was mastered, plus owners for the lost.

@@ -36,6 +36,7 @@ __all__ = [
     "greedy_set_cover",
     "lp_lower_bound",
     "dual_bound",
+    "fit_duals",
     "exact_set_cover",
 ]
 
@@ -321,9 +322,10 @@ def dual_bound(
     Returns
     -------
     LowerBound
-        ``y`` cut to the coverable universe and scaled down just enough that no set is
-        overloaded (``sum(y[e] for e in S) <= cost(S)``); its sum is then a valid
-        lower bound by weak LP duality. ``lp_value`` is NaN (no LP was solved).
+        ``y`` cut to the coverable universe, with the elements of each overloaded set
+        scaled down until it fits (``sum(y[e] for e in S) <= cost(S)`` for every set);
+        its sum is then a valid lower bound by weak LP duality. ``lp_value`` is NaN
+        (no LP was solved).
 
     Examples
     --------
@@ -334,10 +336,36 @@ def dual_bound(
     -----
     One pass over the sets: :math:`O(\\sum_S |S|)`. When a learner masters a concept
     the previous plan's duals stay feasible for the smaller universe, and when unit
-    costs move the scaling repairs feasibility, so a replan keeps a real bound
-    without solving the LP again. It can be looser than a fresh LP.
+    costs move the local shrinking repairs feasibility, so a replan keeps a real
+    bound without solving the LP again. It can be looser than a fresh LP.
     """
     return CoverInstance(universe, sets, costs).dual_bound(duals)
+
+
+def fit_duals(y: dict[E, float], members: Iterable[Sequence[E]], costs: Iterable[float]) -> None:
+    """Shrink ``y`` in place until no set is overloaded, touching only overloaded sets.
+
+    Examples
+    --------
+    >>> y = {"a": 1.0, "b": 1.0, "c": 1.0}
+    >>> fit_duals(y, [["a", "b"], ["c"]], [1.0, 5.0])
+    >>> {e: round(v, 6) for e, v in y.items()}
+    {'a': 0.5, 'b': 0.5, 'c': 1.0}
+
+    An overloaded set has its elements' weights scaled down to fit its cost exactly
+    (less a hair, against rounding). Shrinking weights only unloads other sets, so
+    one pass leaves every set feasible, and sets that were fine keep their weights:
+    far tighter than scaling the whole vector by the worst overload.
+    """
+    get = y.get
+    for m, cost in zip(members, costs, strict=True):
+        if cost > 0:
+            load = sum([get(e, 0.0) for e in m])
+            if load > cost:
+                factor = cost / load * (1.0 - 1e-12)
+                for e in m:
+                    if e in y:
+                        y[e] *= factor
 
 
 def _dual(inst: CoverInstance[E], duals: Mapping[E, float]) -> LowerBound[E]:
@@ -351,17 +379,7 @@ def _dual(inst: CoverInstance[E], duals: Mapping[E, float]) -> LowerBound[E]:
         if costs[i] == 0:
             for e in m:
                 y.pop(e, None)
-    scale = 1.0
-    get = y.get
-    for i, m in enumerate(members):
-        if costs[i] > 0:
-            load = sum([get(e, 0.0) for e in m])
-            if load > scale * costs[i]:
-                scale = load / costs[i]
-    if scale > 1.0:
-        # A touch more than the float ratio, so rounding cannot leave a set overloaded.
-        scale *= 1.0 + 1e-12
-        y = {e: v / scale for e, v in y.items()}
+    fit_duals(y, members, costs)
     return LowerBound(value=math.fsum(y.values()), duals=y, lp_value=math.nan)
 
 
