@@ -16,8 +16,18 @@ from planner.paths.errors import (
     PathPlanningError,
     UnknownGoalError,
 )
-from planner.paths.plan import PRACTICE_PREFIX, PathPlanner, Plan, Step, Unit, plan_path, replan
+from planner.paths.plan import (
+    PRACTICE_PREFIX,
+    CoverProblem,
+    PathPlanner,
+    Plan,
+    Step,
+    Unit,
+    plan_path,
+    replan,
+)
 from planner.paths.setcover import (
+    CoverInstance,
     LowerBound,
     SetCover,
     dual_bound,
@@ -30,6 +40,8 @@ from planner.paths.setcover import (
 __all__ = [
     "PRACTICE_PREFIX",
     "CostModel",
+    "CoverInstance",
+    "CoverProblem",
     "InvalidMasteryError",
     "InvalidPlanError",
     "InvalidUnitError",

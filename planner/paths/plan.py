@@ -34,6 +34,7 @@ from planner.paths.setcover import CoverInstance, LowerBound, SetCover, fit_dual
 
 __all__ = [
     "PRACTICE_PREFIX",
+    "CoverProblem",
     "Unit",
     "Step",
     "Plan",
@@ -274,6 +275,28 @@ class Plan:
             raise InvalidPlanError(f"not a stored plan: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class CoverProblem:
+    """The weighted set-cover instance behind a plan: to measure plans against the optimum.
+
+    Attributes
+    ----------
+    weak : tuple of str
+        The universe W, in prerequisite order.
+    units : tuple of Unit
+        The candidates (course units and single-concept practice).
+    sets : tuple of tuple of str
+        Each candidate cut to W.
+    costs : tuple of float
+        Each candidate's cost for this learner.
+    """
+
+    weak: tuple[str, ...]
+    units: tuple[Unit, ...]
+    sets: tuple[tuple[str, ...], ...]
+    costs: tuple[float, ...]
+
+
 @dataclass
 class _Instance:
     """The cover problem for one learner state: W, candidates cut to W, their costs."""
@@ -419,6 +442,22 @@ class PathPlanner:
             kind = "dual"
         return self._from_cover(goals, active, needed, inst, cover, lb, kind, threshold, guide,
                                 mastery)
+
+    def problem(
+        self, mastery: Mapping[str, float], goals: Sequence[str], *, threshold: float = 0.95
+    ) -> CoverProblem:
+        """The set-cover instance :meth:`plan` solves for this learner (nothing solved)."""
+        threshold = _check_threshold(threshold)
+        self._check_mastery(mastery)
+        goals = self._check_goals(goals)
+        active = [g for g in goals if mastery.get(g, 0.0) < threshold]
+        inst = self._instance(self._closure_in_order(active), mastery, threshold)
+        return CoverProblem(
+            weak=tuple(inst.weak),
+            units=tuple(inst.candidates),
+            sets=tuple(tuple(m) for m in inst.sets),
+            costs=tuple(inst.costs),
+        )
 
     # -- validation ---------------------------------------------------------------
 

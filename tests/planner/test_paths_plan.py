@@ -483,3 +483,13 @@ def test_a_reused_planner_gives_the_same_plan_as_the_function(graph, lessons):
         assert planner.plan({}, goals) == plan_path(
             graph=graph, mastery={}, goals=goals, units=lessons, names=CONCEPTS
         )
+
+
+def test_problem_exposes_the_instance_the_plan_solves(graph, lessons):
+    planner = PathPlanner(graph, lessons)
+    problem = planner.problem({"voltage": 1.0}, ["phasors"])
+    assert problem.weak == ("sinusoids", "phasors")
+    assert [u.id for u in problem.units] == ["lesson-sinusoids", "lesson-phasors"]
+    assert problem.sets == (("sinusoids",), ("phasors",))
+    plan = planner.plan({"voltage": 1.0}, ["phasors"])
+    assert plan.total_cost == pytest.approx(exact_set_cover(problem.weak, problem.sets, problem.costs).cost)
