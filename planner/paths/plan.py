@@ -1085,8 +1085,9 @@ def plan_path(
        to mastery (:class:`~planner.paths.cost.CostModel`).
     3. **Cover.** Chvatal's greedy (:func:`~planner.paths.setcover.greedy_set_cover`),
        whose cost is at most :math:`H(|W|) \le 1 + \ln |W|` times the optimum, run
-       twice (plain, and guided by the LP solution); the cheaper is kept, so the
-       guarantee holds. Redundant units are removed.
+       guided by the LP solution and plain; the cheaper is kept, so the guarantee
+       holds. The plain pass is skipped only when the guided cover is certified
+       within 0.1 % of the bound (it could not gain more). Redundant units are removed.
     4. **Bound.** The LP relaxation's dual, certified feasible, is the plan's lower
        bound; ``plan.ratio`` bounds how far this plan can be from the optimum.
     5. **Order.** Units in a topological order of their concepts that prefers the
@@ -1168,13 +1169,20 @@ def replan(
 
     Notes
     -----
-    What is reused: the goals' prerequisite closure in topological order (stored in
-    the plan), so the graph is not walked again; and the previous LP solution, whose
-    duals, cut to the new weak set and scaled to stay feasible under the new costs,
-    still certify a lower bound (:func:`~planner.paths.setcover.dual_bound`), and whose
-    primal guides the greedy. What is recomputed, in time linear in the closure:
-    distances, costs, the cover and the order. When a goal itself is reached or lost
-    the closure changes and the plan is made from scratch.
+    The plan is *repaired*, in time proportional to what changed: distances are
+    re-derived only downstream of the concepts that crossed the threshold, costs only
+    for the units teaching a concept whose distance or mastery moved; mastered
+    concepts leave their steps, a concept that became weak joins a chosen unit that
+    covers it (or the cheapest that does) at the first place where its prerequisites
+    come before it and its dependents after (the plan is reordered only when no
+    such place exists). The goals' closure is read from the plan, never walked again,
+    and the previous LP duals, cut to the new weak set and shrunk where a unit's new
+    cost overloads them (:func:`~planner.paths.setcover.fit_duals`), still certify a
+    lower bound. The repair is kept only while it stays within Chvatal's guarantee,
+    cost <= H(|W|) x bound, and while at most eight concepts became weak at once;
+    otherwise the cover is solved again (greedy guided by the old LP solution, no
+    new LP). When a goal itself is reached or lost the closure changes and the plan
+    is made from scratch.
     """
     planner = PathPlanner(
         graph,
