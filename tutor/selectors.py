@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from knowledge_graph.graph import SkillGraph
+from knowledge_graph.learner import LearnerModel
 from tutor.coursefiles import (
     ChoiceSpec,
     ConceptSpec,
@@ -16,7 +18,17 @@ from tutor.coursefiles import (
     MisconceptionSpec,
     UnitSpec,
 )
-from tutor.models import Attempt, Concept, Course, Enrolment, Item, Lesson, User
+from tutor.models import (
+    Attempt,
+    Concept,
+    Course,
+    Enrolment,
+    Item,
+    LearnerState,
+    Lesson,
+    Prerequisite,
+    User,
+)
 
 
 def course_spec_export(*, course: Course) -> CourseSpec:
@@ -184,3 +196,36 @@ def item_schematic(*, netlist: str) -> str:
             svg = ""
         cache.set(key, svg, timeout=None)
     return str(svg)
+
+
+# -- the learner model, read by the learning (knowledge, diagnostic) and paths features --
+
+
+def course_skill_graph(*, course: Course) -> SkillGraph:
+    """The course's prerequisite DAG over concept keys, in syllabus order.
+
+    Import refuses cycles, so building it cannot fail for a stored course.
+    """
+    keys = list(course.concepts.order_by("order").values_list("key", flat=True))
+    edges = Prerequisite.objects.filter(after__course=course).values_list(
+        "before__key", "after__key"
+    )
+    return SkillGraph(keys, list(edges))
+
+
+def learner_model(
+    *, learner: User, course: Course, graph: SkillGraph | None = None
+) -> LearnerModel:
+    """The learner's mastery model for a course (fresh, at each concept's prior, if none yet).
+
+    ``LearnerState.state`` holds :meth:`LearnerModel.to_dict` output; this is the one
+    place that reads it, so the format has one owner.
+    """
+    graph = graph or course_skill_graph(course=course)
+    row = LearnerState.objects.filter(learner=learner, course=course).first()
+    return LearnerModel.from_dict(graph, row.state if row and row.state else {})
+
+
+def learner_mastery(*, learner: User, course: Course) -> dict[str, float]:
+    """P(known) per concept key for one learner in one course."""
+    return learner_model(learner=learner, course=course).mastery
