@@ -22,8 +22,12 @@ ROOT = TESTS.parent
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(request: pytest.FixtureRequest) -> None:
     # The real hasher is slow by design; tests check permissions, not hashing cost.
+    # Asked for by name so the framework-free cores' tests also run with -p no:django.
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    settings = request.getfixturevalue("settings")
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -85,6 +89,21 @@ def eager_celery() -> Iterator[None]:
         yield
     finally:
         app.conf.task_always_eager = old
+
+
+@pytest.fixture
+def tasks_run(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks queued by this test get run: by a real worker when a broker and a shared
+    database are configured (CI's second pass), otherwise eagerly in-process.
+
+    For live-server tests, whose requests commit, so a worker process sees the data.
+    """
+    from django.conf import settings
+
+    real = (settings.CELERY_BROKER_URL and not settings.CELERY_TASK_ALWAYS_EAGER
+            and not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"))
+    request.getfixturevalue("celery_worker_process" if real else "eager_celery")
+    yield
 
 
 @pytest.fixture(scope="session")
