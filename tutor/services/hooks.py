@@ -7,9 +7,11 @@ the Celery task), so the learner's state never disagrees with their attempts.
 from __future__ import annotations
 
 from tutor.models import Attempt
+from tutor.services.plans import plan_refresh
 
 
 def attempt_judged(*, attempt: Attempt) -> None:
     """Update everything that depends on a judged attempt."""
     if attempt.verdict not in (Attempt.Verdict.CORRECT, Attempt.Verdict.INCORRECT):
         return  # an unreadable answer is no evidence about the learner
+    plan_refresh(learner=attempt.learner, course=attempt.item.course)  # after mastery: it reads it

@@ -1,0 +1,217 @@
+"""Learning paths: a learner's goals, and the plan the planner core makes towards them.
+
+This is the one place the ORM meets :mod:`planner.paths`: rows become the core's
+graph, units and cost model here, and the core's :class:`~planner.paths.Plan` comes
+back as JSON in ``LearnerPlan.plan``. Besides ``Plan.to_dict()`` the stored JSON
+holds ``fingerprint`` (everything the plan was made from, so a refresh with nothing
+changed does no planning and no write), ``basis`` (the same without mastery: while it
+holds, the plan may be repaired with ``replan`` instead of made afresh),
+``default_goals`` and ``units`` (title and kind of each unit in the plan, so pages
+listing many learners need not join the course).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from knowledge_graph.graph import SkillGraph
+from knowledge_graph.learner import MASTERY_THRESHOLD
+from planner.paths import CostModel, PathPlanner, PathPlanningError, Plan, Unit
+from tutor.models import (
+    Concept,
+    Course,
+    Item,
+    LearnerGoal,
+    LearnerPlan,
+    LearnerState,
+    LearningUnit,
+    Lesson,
+    User,
+)
+from tutor.selectors import course_skill_graph, learner_model
+
+__all__ = ["GoalError", "PLAN_FORMAT", "goals_set", "plan_refresh"]
+
+#: Bumped when the stored JSON changes shape, so old rows are planned afresh.
+PLAN_FORMAT = 1
+#: The planner's currency is practice items; a unit's minutes convert at about two
+#: minutes an item (the convention of ``planner.simulate`` and the benchmarks).
+MINUTES_PER_ITEM = 2.0
+#: A lesson standing in for a unit (a course without ``units``) has no length of its
+#: own in the course files; it counts as one item's worth of reading, as in simulate.
+LESSON_UNIT_COST = 1.0
+#: A calibrated discrimination is used when present, else the usual 1.
+DEFAULT_DISCRIMINATION = 1.0
+
+
+class GoalError(ValueError):
+    """Goals that cannot be set: a concept that is not the course's."""
+
+
+@dataclass(frozen=True)
+class _CourseProblem:
+    """What the planner needs of a course, built from its rows."""
+
+    graph: SkillGraph
+    units: tuple[Unit, ...]
+    names: dict[str, str]
+    item_params: dict[str, list[tuple[float, float]]]
+    # lesson slug of each unit that is a lesson standing in for a unit
+    lessons: dict[str, str]
+
+
+def _course_problem(course: Course) -> _CourseProblem:
+    graph = course_skill_graph(course=course)
+    names = dict(course.concepts.values_list("key", "name"))
+    covers: dict[int, list[str]] = defaultdict(list)
+    for unit_id, key in (LearningUnit.covers.through.objects
+                         .filter(learningunit__course=course).order_by("concept__order")
+                         .values_list("learningunit_id", "concept__key")):
+        covers[unit_id].append(key)
+    units: list[Unit] = [
+        Unit(id=u.key, covers=tuple(covers[u.pk]), cost=u.minutes / MINUTES_PER_ITEM,
+             title=u.title, kind=u.kind)
+        for u in course.units.order_by("pk") if covers[u.pk]
+    ]
+    lessons: dict[str, str] = {}
+    if not course.units.exists():
+        # The course format: without units, every lesson with its practice is a unit.
+        taught: dict[int, list[str]] = defaultdict(list)
+        for lesson_id, key in (Lesson.concepts.through.objects.filter(lesson__course=course)
+                               .order_by("concept__order")
+                               .values_list("lesson_id", "concept__key")):
+            taught[lesson_id].append(key)
+        for le in course.lessons.order_by("order", "pk").only("pk", "slug", "title"):
+            if taught[le.pk]:
+                units.append(Unit(id=le.slug, covers=tuple(taught[le.pk]), cost=LESSON_UNIT_COST,
+                                  title=le.title, kind=LearningUnit.Kind.LESSON))
+                lessons[le.slug] = le.slug
+    params: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    rows = (Item.concepts.through.objects.filter(item__course=course, item__is_active=True)
+            .order_by("item__order", "concept__order")
+            .values_list("concept__key", "item__irt_a", "item__irt_b", "item__difficulty"))
+    for key, a, b, difficulty in rows:
+        # Calibrated difficulty once measured, the teacher's guess until then.
+        params[key].append((a if a else DEFAULT_DISCRIMINATION, b if b is not None else difficulty))
+    return _CourseProblem(graph=graph, units=tuple(units), names=names, item_params=dict(params),
+                          lessons=lessons)
+
+
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _goal_keys(learner: User, course: Course, graph: SkillGraph) -> tuple[list[str], bool]:
+    """The learner's goals in syllabus order, or the course's final concepts if none."""
+    keys = list(LearnerGoal.objects.filter(learner=learner, concept__course=course)
+                .order_by("concept__order").values_list("concept__key", flat=True))
+    if keys:
+        return keys, False
+    # The sinks of the prerequisite graph: what the course builds up to.
+    return [c for c in graph.order if not graph.dependents(c)], True
+
+
+@transaction.atomic
+def goals_set(*, learner: User, course: Course, concept_keys: Iterable[str]) -> list[Concept]:
+    """Replace the learner's goals in ``course`` and refresh their plan.
+
+    An empty ``concept_keys`` clears the goals: the plan then aims at the course's
+    final concepts.
+
+    Raises
+    ------
+    GoalError
+        A key that is not a concept of the course; nothing is changed.
+    """
+    keys = list(dict.fromkeys(k.strip() for k in concept_keys if k and k.strip()))
+    concepts = {c.key: c for c in course.concepts.filter(key__in=keys)}
+    unknown = [k for k in keys if k not in concepts]
+    if unknown:
+        raise GoalError(
+            f"{', '.join(repr(k) for k in unknown)} {'is' if len(unknown) == 1 else 'are'} "
+            f"not a concept of {course.title}; choose goals from the list."
+        )
+    LearnerGoal.objects.filter(learner=learner, concept__course=course).delete()
+    LearnerGoal.objects.bulk_create(LearnerGoal(learner=learner, concept=concepts[k]) for k in keys)
+    plan_refresh(learner=learner, course=course)
+    return sorted(concepts.values(), key=lambda c: c.order)
+
+
+@transaction.atomic
+def plan_refresh(*, learner: User, course: Course) -> LearnerPlan:
+    """Bring the learner's stored plan for ``course`` up to date and return its row.
+
+    Costs are personal: each concept's expected practice comes from the learner's
+    mastery, their ability (``LearnerState.theta``) and the difficulty of the
+    concept's items (calibrated ``irt_b``, else the teacher's ``difficulty``). Where a
+    concept the goals need has no unit, the core adds single-concept practice.
+
+    The plan is repaired with :func:`planner.paths.replan` when only mastery moved
+    since it was stored, and made afresh when the goals, the course or the ability
+    changed (replan keeps the previous plan's goals and costs model). When nothing
+    changed at all the stored row is returned untouched.
+    """
+    problem = _course_problem(course)
+    state = LearnerState.objects.filter(learner=learner, course=course).first()
+    theta = float(state.theta) if state else 0.0
+    mastery = learner_model(learner=learner, course=course, graph=problem.graph).mastery
+    goals, default_goals = _goal_keys(learner, course, problem.graph)
+    basis = _digest({
+        "format": PLAN_FORMAT,
+        "units": [[u.id, list(u.covers), u.cost, u.title, u.kind] for u in problem.units],
+        "edges": sorted(problem.graph.edges),
+        "names": problem.names,
+        "params": problem.item_params,
+        "theta": theta,
+        "goals": goals,
+        "threshold": MASTERY_THRESHOLD,
+    })
+    fingerprint = _digest({"basis": basis, "mastery": mastery})
+
+    row, _ = LearnerPlan.objects.select_for_update().get_or_create(learner=learner, course=course)
+    stored: dict[str, Any] = row.plan or {}
+    if stored.get("fingerprint") == fingerprint:
+        return row
+
+    planner = PathPlanner(problem.graph, problem.units, names=problem.names,
+                          cost_model=CostModel(item_params=problem.item_params, theta=theta))
+    previous = None
+    if stored.get("basis") == basis:
+        try:
+            previous = Plan.from_dict(stored)
+        except PathPlanningError:
+            previous = None  # unreadable: plan afresh rather than fail the answer
+    if previous is not None:
+        plan, how = planner.replan(previous, mastery), "replan"
+    else:
+        plan, how = planner.plan(mastery, goals, threshold=MASTERY_THRESHOLD), "plan"
+
+    units = {u.id: u for u in problem.units}
+    info: dict[str, dict[str, str]] = {}
+    for step in plan.steps:
+        unit = units.get(step.unit)
+        if unit is None:  # the core's single-concept practice
+            concept = step.covers[0]
+            info[step.unit] = {"title": f"Practice on {problem.names.get(concept, concept)}",
+                               "kind": LearningUnit.Kind.PRACTICE, "lesson": ""}
+        else:
+            info[step.unit] = {"title": unit.title or unit.id, "kind": unit.kind,
+                               "lesson": problem.lessons.get(unit.id, "")}
+    row.plan = {
+        **plan.to_dict(),
+        "format": PLAN_FORMAT,
+        "fingerprint": fingerprint,
+        "basis": basis,
+        "default_goals": default_goals,
+        "units": info,
+        "made_by": how,
+    }
+    row.save()
+    return row
