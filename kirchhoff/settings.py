@@ -153,6 +153,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
+# The learner model. Item recalibration is queued once at least this many new judged
+# answers have come in since the last one (0 turns it off), and the count is checked at
+# most once per CALIBRATION_CHECK_SECONDS per course, so answering stays cheap.
+CALIBRATION_MIN_NEW_ATTEMPTS = envint("CALIBRATION_MIN_NEW_ATTEMPTS", 20)
+CALIBRATION_CHECK_SECONDS = envint("CALIBRATION_CHECK_SECONDS", 60)
+# An item is calibrated once this many learners have answered it; fewer keeps its old values.
+CALIBRATION_MIN_LEARNERS = envint("CALIBRATION_MIN_LEARNERS", 10)
+DIAGNOSTIC_MAX_ITEMS = envint("DIAGNOSTIC_MAX_ITEMS", 12)
+
 # The production profile: HTTPS everywhere. SECURE_SSL_REDIRECT can be turned off
 # behind a proxy that terminates TLS and redirects itself.
 if not DEBUG:

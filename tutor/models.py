@@ -367,6 +367,8 @@ class CourseCalibration(models.Model):
     iterations = models.PositiveIntegerField(default=0)
     calibrated_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(null=True, blank=True)
+    # What the last run did or why it kept the old parameters (too little data), for the studio.
+    note = models.CharField(max_length=300, blank=True)
 
     def __str__(self) -> str:
         return f"calibration of {self.course_id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
@@ -18,10 +19,13 @@ from tutor.coursefiles import (
     MisconceptionSpec,
     UnitSpec,
 )
+from tutor.knowledge_map import BANDS, Band, MapLayout, band_for, layered_layout
 from tutor.models import (
     Attempt,
     Concept,
     Course,
+    CourseCalibration,
+    DiagnosticSession,
     Enrolment,
     Item,
     LearnerState,
@@ -29,6 +33,9 @@ from tutor.models import (
     Prerequisite,
     User,
 )
+
+if TYPE_CHECKING:
+    from planner.diagnostic import DiagnosticItem
 
 
 def course_spec_export(*, course: Course) -> CourseSpec:
@@ -229,3 +236,202 @@ def learner_model(
 def learner_mastery(*, learner: User, course: Course) -> dict[str, float]:
     """P(known) per concept key for one learner in one course."""
     return learner_model(learner=learner, course=course).mastery
+
+
+# -- the learning feature: diagnostic, "My knowledge", item calibration -----------------
+
+#: Item kinds judged at once (no SPICE), so a diagnostic step needs no polling.
+DIAGNOSTIC_KINDS = (Item.Kind.MULTIPLE_CHOICE, Item.Kind.NUMERIC)
+#: Item kinds whose answers are right or wrong on one scale: what IRT calibrates.
+CALIBRATED_KINDS = (Item.Kind.MULTIPLE_CHOICE, Item.Kind.NUMERIC, Item.Kind.CIRCUIT)
+JUDGED = (Attempt.Verdict.CORRECT, Attempt.Verdict.INCORRECT)
+
+
+def item_is_calibrated(item: Item) -> bool:
+    return item.irt_a is not None and item.irt_b is not None and item.irt_a > 0
+
+
+def diagnostic_bank(*, course: Course) -> tuple[list[DiagnosticItem], dict[str, Item]]:
+    """The diagnostic's items as the planner sees them, and the rows by key.
+
+    Calibrated items bring their 2PL values; the others the teacher's difficulty.
+    """
+    from planner.diagnostic import DiagnosticItem  # numpy and friends: loaded when needed
+
+    rows = list(course.items.filter(is_active=True, kind__in=DIAGNOSTIC_KINDS)
+                .order_by("order").prefetch_related("concepts", "choices"))
+    bank: list[DiagnosticItem] = []
+    by_key: dict[str, Item] = {}
+    for it in rows:
+        concepts = [c.key for c in sorted(it.concepts.all(), key=lambda c: c.order)]
+        if not concepts:
+            continue
+        calibrated = item_is_calibrated(it)
+        bank.append(DiagnosticItem.from_irt(
+            it.key, concepts,
+            a=float(it.irt_a) if calibrated else 1.0,  # type: ignore[arg-type]
+            b=float(it.irt_b) if calibrated else it.difficulty,  # type: ignore[arg-type]
+            n_choices=len(it.choices.all()) if it.kind == Item.Kind.MULTIPLE_CHOICE else None,
+        ))
+        by_key[it.key] = it
+    return bank, by_key
+
+
+def diagnostic_running(*, learner: User, course: Course) -> DiagnosticSession | None:
+    return DiagnosticSession.objects.filter(
+        learner=learner, course=course, status=DiagnosticSession.Status.RUNNING
+    ).first()
+
+
+def diagnostic_finished(*, learner: User, course: Course) -> DiagnosticSession | None:
+    """The learner's latest finished diagnostic in the course."""
+    return (DiagnosticSession.objects
+            .filter(learner=learner, course=course, status=DiagnosticSession.Status.FINISHED)
+            .order_by("-finished_at", "-pk").first())
+
+
+@dataclass(frozen=True)
+class DiagnosticStep:
+    item: Item
+    number: int  # 1-based position of this question
+    max_items: int  # the most questions this diagnostic asks
+
+
+def diagnostic_step(*, session: DiagnosticSession) -> DiagnosticStep | None:
+    """The question to ask now in a running diagnostic, or None when it is over.
+
+    The diagnostic is rebuilt from its stored answers; with its stored seed the choice
+    is the same on every reload, so a GET never needs to write.
+    """
+    from planner.diagnostic import Diagnostic, DiagnosticError
+
+    graph = course_skill_graph(course=session.course)
+    bank, by_key = diagnostic_bank(course=session.course)
+    try:
+        d = Diagnostic.from_dict(graph, bank, session.state)
+    except DiagnosticError:
+        return None  # the course changed under a running diagnostic
+    item = d.next_item()
+    if item is None:
+        return None
+    return DiagnosticStep(by_key[item.id], len(d.asked) + 1, min(d.max_items, len(bank)))
+
+
+@dataclass(frozen=True)
+class ConceptVerdict:
+    concept: Concept
+    mastery: float
+    lessons: list[Lesson]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.mastery)
+
+
+@dataclass(frozen=True)
+class SuspectedMisconception:
+    key: str
+    description: str
+    count: int
+
+
+# Circuit diagnosis kinds that are reported under their own name (see
+# knowledge_graph.diagnosis) when the course has no misconception of that id.
+DIAGNOSIS_DESCRIPTIONS = {
+    "prefix-error": "Answers come out a factor of 1000 off: a unit prefix slipped.",
+    "sign-convention": "Answers have the right size but the wrong sign.",
+    "unit-kind": "Answers give a different kind of quantity from the one asked for.",
+    "radians": "Phases are given in radians where degrees are asked for.",
+}
+
+
+@dataclass(frozen=True)
+class DiagnosticReport:
+    session: DiagnosticSession
+    mastered: list[ConceptVerdict]
+    weak: list[ConceptVerdict]
+    uncertain: list[ConceptVerdict]
+    misconceptions: list[SuspectedMisconception]
+    asked: int
+
+
+def diagnostic_report(*, session: DiagnosticSession) -> DiagnosticReport:
+    """A finished diagnostic's result with concepts, their lessons and misconception texts."""
+    result = session.result or {}
+    concepts = {c.key: c for c in course_outline(course=session.course)}
+    mastery = result.get("mastery", {})
+
+    def verdicts(keys: list[str]) -> list[ConceptVerdict]:
+        return [ConceptVerdict(concepts[k], float(mastery.get(k, 0.0)),
+                               list(concepts[k].lessons.all()))
+                for k in keys if k in concepts]
+
+    texts = dict(session.course.misconceptions.values_list("key", "description"))
+    counts = {e["misconception"]: e["count"] for e in result.get("evidence", [])}
+    suspected = [SuspectedMisconception(k, texts.get(k) or DIAGNOSIS_DESCRIPTIONS.get(k, k),
+                                        int(counts.get(k, 0)))
+                 for k in result.get("misconceptions", [])]
+    return DiagnosticReport(session, verdicts(result.get("mastered", [])),
+                            verdicts(result.get("weak", [])),
+                            verdicts(result.get("uncertain", [])), suspected,
+                            len(result.get("asked", [])))
+
+
+@dataclass(frozen=True)
+class KnowledgeRow:
+    concept: Concept
+    mastery: float
+    band: Band
+    attempts: int
+    lessons: list[Lesson]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.mastery)  # floor, as the map does, so band and % agree
+
+
+@dataclass(frozen=True)
+class KnowledgeMap:
+    layout: MapLayout
+    rows: list[KnowledgeRow]
+    bands: tuple[Band, ...]
+
+
+def knowledge_map(*, learner: User, course: Course) -> KnowledgeMap:
+    """Everything the "My knowledge" page shows, in a fixed number of queries."""
+    graph = course_skill_graph(course=course)
+    mastery = learner_model(learner=learner, course=course, graph=graph).mastery
+    concepts = course_outline(course=course)
+    counts: dict[str, int] = dict(
+        Attempt.objects.filter(learner=learner, item__course=course, verdict__in=JUDGED)
+        .values("item__concepts__key").annotate(n=Count("pk"))
+        .values_list("item__concepts__key", "n")
+    )
+    layout = layered_layout(graph, mastery, {c.key: c.name for c in concepts})
+    rows = [KnowledgeRow(c, mastery.get(c.key, 0.0), band_for(mastery.get(c.key, 0.0)),
+                         counts.get(c.key, 0), list(c.lessons.all())) for c in concepts]
+    return KnowledgeMap(layout, rows, BANDS)
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    item: Item
+    attempts: int
+    learners: int
+
+    @property
+    def calibrated(self) -> bool:
+        return item_is_calibrated(self.item)
+
+
+def studio_item_stats(*, course: Course) -> list[ItemStats]:
+    """Every active item with its teacher difficulty, IRT values and judged answers."""
+    items = (course.items.filter(is_active=True).order_by("order")
+             .annotate(n_attempts=Count("attempts", filter=Q(attempts__verdict__in=JUDGED)),
+                       n_learners=Count("attempts__learner", distinct=True,
+                                        filter=Q(attempts__verdict__in=JUDGED))))
+    return [ItemStats(it, it.n_attempts, it.n_learners) for it in items]  # type: ignore[attr-defined]
+
+
+def course_calibration(*, course: Course) -> CourseCalibration | None:
+    return CourseCalibration.objects.filter(course=course).first()

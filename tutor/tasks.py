@@ -10,3 +10,14 @@ def check_circuit_attempt(attempt_id: int) -> str:
     from tutor.services.attempts import attempt_check_circuit
 
     return attempt_check_circuit(attempt_id=attempt_id).verdict
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), max_retries=3)
+def recalibrate_course(course_id: int) -> str:
+    from tutor.models import Course
+    from tutor.services.learning import course_recalibrate
+
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
+        return "course deleted"
+    return course_recalibrate(course=course).note

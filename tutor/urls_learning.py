@@ -1,3 +1,17 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from tutor.views import learning
+
+urlpatterns: list[URLPattern] = [
+    path("courses/<slug:slug>/diagnostic/", learning.diagnostic, name="diagnostic"),
+    path("courses/<slug:slug>/diagnostic/start/", learning.diagnostic_begin,
+         name="diagnostic-start"),
+    path("courses/<slug:slug>/diagnostic/answer/", learning.diagnostic_submit,
+         name="diagnostic-answer"),
+    path("courses/<slug:slug>/diagnostic/result/", learning.diagnostic_result,
+         name="diagnostic-result"),
+    path("courses/<slug:slug>/knowledge/", learning.knowledge, name="knowledge"),
+    path("studio/<slug:slug>/items/", learning.studio_items, name="studio-items"),
+    path("studio/<slug:slug>/items/recalibrate/", learning.studio_recalibrate,
+         name="studio-recalibrate"),
+]

@@ -7,6 +7,7 @@ the Celery task), so the learner's state never disagrees with their attempts.
 from __future__ import annotations
 
 from tutor.models import Attempt
+from tutor.services.learning import mastery_record
 from tutor.services.plans import plan_refresh
 
 
@@ -14,4 +15,5 @@ def attempt_judged(*, attempt: Attempt) -> None:
     """Update everything that depends on a judged attempt."""
     if attempt.verdict not in (Attempt.Verdict.CORRECT, Attempt.Verdict.INCORRECT):
         return  # an unreadable answer is no evidence about the learner
+    mastery_record(attempt=attempt)
     plan_refresh(learner=attempt.learner, course=attempt.item.course)  # after mastery: it reads it

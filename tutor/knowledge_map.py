@@ -1,0 +1,167 @@
+"""The "My knowledge" drawing: mastery bands and a layered layout of the skill graph.
+
+Plain Python (no ORM): it turns a :class:`~knowledge_graph.graph.SkillGraph` and a
+mastery per concept into coordinates. The SVG markup itself is in the page template,
+so Django's autoescaping covers every name drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from knowledge_graph.diagnosis import MASTERED_THRESHOLD, WEAK_THRESHOLD
+from knowledge_graph.graph import SkillGraph
+
+__all__ = ["BANDS", "Band", "Edge", "MapLayout", "Node", "band_for", "layered_layout"]
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A mastery band: P(known) in [low, next band's low)."""
+
+    key: str
+    label: str
+    low: float
+    fill: str
+    text: str
+    border: str
+    dash: str  # the border's dash pattern, so bands differ without colour too
+    range: str
+
+
+# The band edges are the house's: weak below 0.5, mastered from 0.95. The fills are
+# light enough for dark text (contrast >= 4.5:1, tested) and run from warm to cool;
+# the label inside each node and the border pattern say the same without colour.
+BANDS: tuple[Band, ...] = (
+    Band("weak", "Weak", 0.0, "#fbd3cf", "#1a1a1a", "#a11d12", "2 3", "below 30%"),
+    Band("shaky", "Shaky", 0.3, "#fde4b8", "#1a1a1a", "#8a5300", "6 3", "30% to 49%"),
+    Band("progress", "Getting there", WEAK_THRESHOLD, "#f3f1c4", "#1a1a1a", "#5f5a00", "10 3",
+         "50% to 79%"),
+    Band("nearly", "Nearly mastered", 0.8, "#cfe8f3", "#1a1a1a", "#1f5f7a", "", "80% to 94%"),
+    Band("mastered", "Mastered", MASTERED_THRESHOLD, "#2b5f8f", "#ffffff", "#12324f", "",
+         "95% and up"),
+)
+
+
+def band_for(p: float) -> Band:
+    """The band of a mastery probability."""
+    band = BANDS[0]
+    for b in BANDS:
+        if p >= b.low:
+            band = b
+    return band
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    key: str
+    name: str
+    short_name: str
+    mastery: float
+    band: Band
+    x: float
+    y: float
+    depth: int
+
+    @property
+    def percent(self) -> int:
+        # floor, so the percentage never claims a band above the node's own
+        return int(100 * self.mastery)
+
+    @property
+    def cx(self) -> float:
+        return self.x + NODE_W / 2
+
+    @property
+    def name_y(self) -> float:
+        return self.y + 23
+
+    @property
+    def band_y(self) -> float:
+        return self.y + 43
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    before: str
+    after: str
+    path: str  # SVG path data, numbers only
+
+
+@dataclass(frozen=True, slots=True)
+class MapLayout:
+    nodes: list[Node]
+    edges: list[Edge]
+    width: float
+    height: float
+    node_width: float
+    node_height: float
+
+
+NODE_W = 176.0
+NODE_H = 56.0
+GAP_X = 28.0
+GAP_Y = 56.0
+MARGIN = 16.0
+NAME_CHARS = 24
+
+
+def _depths(graph: SkillGraph) -> dict[str, int]:
+    """Longest chain of prerequisites below each concept (roots are 0)."""
+    depth: dict[str, int] = {}
+    for c in graph.topological_order:
+        pre = graph.prerequisites(c)
+        depth[c] = 1 + max(depth[p] for p in pre) if pre else 0
+    return depth
+
+
+def _shorten(name: str) -> str:
+    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1].rstrip() + "…"
+
+
+def layered_layout(
+    graph: SkillGraph, mastery: Mapping[str, float], names: Mapping[str, str]
+) -> MapLayout:
+    """Rows by prerequisite depth, top to bottom; arrows point from a prerequisite down.
+
+    Within a row concepts are ordered by the mean position of their prerequisites in
+    the rows above (one barycentre pass, which removes most crossings in course-sized
+    graphs), syllabus order breaking ties. O(V + E) after the sort.
+    """
+    depth = _depths(graph)
+    syllabus = {c: k for k, c in enumerate(graph.order)}
+    rows: dict[int, list[str]] = {}
+    for c in graph.order:
+        rows.setdefault(depth[c], []).append(c)
+    position: dict[str, float] = {}
+    for d in sorted(rows):
+        def centre(c: str) -> tuple[float, int]:
+            pre = [position[p] for p in graph.prerequisites(c) if p in position]
+            return (sum(pre) / len(pre) if pre else float(syllabus[c]), syllabus[c])
+
+        rows[d].sort(key=centre)
+        for k, c in enumerate(rows[d]):
+            position[c] = float(k)
+    widest = max((len(r) for r in rows.values()), default=0)
+    width = 2 * MARGIN + widest * NODE_W + max(widest - 1, 0) * GAP_X
+    height = 2 * MARGIN + len(rows) * NODE_H + max(len(rows) - 1, 0) * GAP_Y
+    nodes: dict[str, Node] = {}
+    for d, row in rows.items():
+        row_w = len(row) * NODE_W + (len(row) - 1) * GAP_X
+        x0 = (width - row_w) / 2
+        for k, c in enumerate(row):
+            p = float(mastery.get(c, 0.0))
+            name = names.get(c, c)
+            nodes[c] = Node(c, name, _shorten(name), p, band_for(p),
+                            x0 + k * (NODE_W + GAP_X), MARGIN + d * (NODE_H + GAP_Y), d)
+    edges: list[Edge] = []
+    for before, after in graph.edges:
+        a, b = nodes[before], nodes[after]
+        x1, y1 = a.x + NODE_W / 2, a.y + NODE_H
+        x2, y2 = b.x + NODE_W / 2, b.y - 4  # stop short so the arrowhead shows
+        bend = (y2 - y1) / 2
+        edges.append(Edge(before, after, f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + bend:.1f} "
+                                         f"{x2:.1f},{y2 - bend:.1f} {x2:.1f},{y2:.1f}"))
+    ordered = [nodes[c] for c in graph.order]
+    return MapLayout(ordered, edges, width, height, NODE_W, NODE_H)

@@ -1,0 +1,357 @@
+"""The learner model in the product: mastery after every answer, item calibration, and
+the adaptive diagnostic.
+
+The one place where these features meet the cores: rows become the cores' plain
+values (``knowledge_graph.learner``, ``planner.irt``, ``planner.diagnostic``) and the
+results are written back in a transaction.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from knowledge_graph.learner import LearnerModel, guess_slip_from_2pl
+from tutor import selectors
+from tutor.models import (
+    Attempt,
+    Course,
+    CourseCalibration,
+    DiagnosticSession,
+    Item,
+    LearnerState,
+    User,
+)
+from tutor.selectors import CALIBRATED_KINDS, JUDGED, item_is_calibrated
+
+__all__ = [
+    "DiagnosticOutcome",
+    "DiagnosticUnavailable",
+    "calibration_request",
+    "calibration_schedule",
+    "course_recalibrate",
+    "diagnostic_answer",
+    "diagnostic_start",
+    "item_guess_slip",
+    "mastery_record",
+]
+
+
+# -- mastery after each answer ---------------------------------------------------------
+
+
+def item_guess_slip(item: Item, theta: float) -> tuple[float | None, float | None]:
+    """The item's guess and slip from its 2PL values; None (the BKT defaults) until calibrated."""
+    if not item_is_calibrated(item):
+        return None, None
+    n_choices = len(item.choices.all()) if item.kind == Item.Kind.MULTIPLE_CHOICE else None
+    return guess_slip_from_2pl(float(item.irt_a), float(item.irt_b),  # type: ignore[arg-type]
+                               theta, n_choices=n_choices)
+
+
+def _learner_ability(*, learner_id: int, course_id: int) -> tuple[float, float] | None:
+    """EAP ability from the learner's first judged answer to each calibrated item.
+
+    First answers, as calibration uses: retries are made until right, so counting them
+    would inflate every learner's ability.
+    """
+    from planner.irt import eap
+
+    rows = (Attempt.objects
+            .filter(learner_id=learner_id, item__course_id=course_id, verdict__in=JUDGED,
+                    item__kind__in=CALIBRATED_KINDS, item__irt_a__gt=0,
+                    item__irt_b__isnull=False)
+            .order_by("item_id", "pk")
+            .values_list("item_id", "verdict", "item__irt_a", "item__irt_b"))
+    first: dict[int, tuple[float, float, int]] = {}
+    for item_id, verdict, a, b in rows:
+        first.setdefault(item_id, (a, b, int(verdict == Attempt.Verdict.CORRECT)))
+    if not first:
+        return None
+    a_, b_, x_ = zip(*first.values(), strict=True)
+    est = eap(list(a_), list(b_), list(x_))
+    return est.theta, est.se
+
+
+def mastery_record(*, attempt: Attempt) -> LearnerState | None:
+    """Fold one judged answer into the learner's model for the item's course.
+
+    Every concept the item is tagged with is updated (the core's conjunctive model);
+    an answer given after hints counts for less. Runs inside the transaction that
+    stores the verdict, with the learner's state row locked, so two answers at once
+    cannot lose an update. Unreadable and pending answers change nothing.
+    """
+    if attempt.verdict not in JUDGED:
+        return None
+    item = attempt.item
+    concepts = list(item.concepts.order_by("order").values_list("key", flat=True))
+    if not concepts:
+        return None
+    course = item.course
+    with transaction.atomic():
+        state, _ = LearnerState.objects.select_for_update().get_or_create(
+            learner_id=attempt.learner_id, course=course
+        )
+        graph = selectors.course_skill_graph(course=course)
+        model = LearnerModel.from_dict(graph, state.state or {})
+        guess, slip = item_guess_slip(item, state.theta)
+        model.update(concepts=concepts, correct=attempt.is_correct, guess=guess, slip=slip,
+                     assisted=attempt.hints_used > 0)
+        state.state = model.to_dict()
+        if item_is_calibrated(item) and item.kind in CALIBRATED_KINDS:
+            ability = _learner_ability(learner_id=attempt.learner_id, course_id=course.pk)
+            if ability is not None:
+                state.theta, state.theta_se = ability
+        state.save()
+        calibration_schedule(course=course)
+    return state
+
+
+# -- item calibration ------------------------------------------------------------------
+
+
+def _queue_recalibration(course_id: int) -> None:
+    from tutor.tasks import recalibrate_course
+
+    transaction.on_commit(lambda: recalibrate_course.delay(course_id))
+
+
+def calibration_schedule(*, course: Course) -> bool:
+    """Queue a recalibration once enough new answers have come in; True if queued.
+
+    Debounced twice, so answering stays cheap even with eager Celery: the count is
+    looked at most once per ``CALIBRATION_CHECK_SECONDS`` per course (a cache key),
+    and a task is queued only when ``CALIBRATION_MIN_NEW_ATTEMPTS`` judged answers
+    arrived since the last request. A compare-and-set on ``requested_at`` makes two
+    answers that cross the line together queue one task.
+    """
+    needed = int(settings.CALIBRATION_MIN_NEW_ATTEMPTS)
+    if needed <= 0:
+        return False
+    every = int(settings.CALIBRATION_CHECK_SECONDS)
+    if every > 0 and not cache.add(f"calibration-check:{course.pk}", 1, timeout=every):
+        return False
+    calibration, _ = CourseCalibration.objects.get_or_create(course=course)
+    since = calibration.requested_at
+    new = Attempt.objects.filter(item__course=course, item__kind__in=CALIBRATED_KINDS,
+                                 verdict__in=JUDGED)
+    if since is not None:
+        new = new.filter(created_at__gt=since)
+    if len(new.values_list("pk", flat=True)[:needed]) < needed:
+        return False
+    won = CourseCalibration.objects.filter(pk=calibration.pk, requested_at=since).update(
+        requested_at=timezone.now()
+    )
+    if not won:
+        return False
+    _queue_recalibration(course.pk)
+    return True
+
+
+def calibration_request(*, course: Course) -> CourseCalibration:
+    """Queue a recalibration now (the studio's button), whatever the count."""
+    with transaction.atomic():
+        calibration, _ = CourseCalibration.objects.select_for_update().get_or_create(
+            course=course
+        )
+        calibration.requested_at = timezone.now()
+        calibration.save(update_fields=["requested_at"])
+        _queue_recalibration(course.pk)
+    return calibration
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(float(x)) else None
+
+
+def course_recalibrate(*, course: Course) -> CourseCalibration:
+    """Fit 2PL item parameters to the course's answers and store them.
+
+    Uses each learner's first judged answer to each multiple-choice, numeric and
+    circuit item; the prior on each ``b`` is centred on the teacher's difficulty, so
+    little data moves it little. Items answered by fewer than
+    ``CALIBRATION_MIN_LEARNERS`` learners keep their values; when no item has enough,
+    nothing is fitted and the note says why. Abilities of the learners seen are
+    refreshed from the same fit.
+    """
+    from planner.irt import IRTError, Priors, ResponseData, calibrate
+
+    minimum = max(int(settings.CALIBRATION_MIN_LEARNERS), 2)
+    items = {it.pk: it for it in course.items.filter(is_active=True, kind__in=CALIBRATED_KINDS)}
+    first: dict[tuple[int, int], int] = {}
+    rows = (Attempt.objects.filter(item_id__in=list(items), verdict__in=JUDGED)
+            .order_by("pk").values_list("learner_id", "item_id", "verdict"))
+    for learner_id, item_id, verdict in rows.iterator(chunk_size=5000):
+        first.setdefault((learner_id, item_id), int(verdict == Attempt.Verdict.CORRECT))
+    per_item: dict[int, int] = {}
+    for _, item_id in first:
+        per_item[item_id] = per_item.get(item_id, 0) + 1
+    chosen = [pk for pk in items if per_item.get(pk, 0) >= minimum]
+    calibration, _ = CourseCalibration.objects.get_or_create(course=course)
+    if not chosen:
+        most = max(per_item.values(), default=0)
+        calibration.note = (f"Kept the previous values: no item has answers from "
+                            f"{minimum} learners yet (the most is {most}).")
+        calibration.save(update_fields=["note"])
+        return calibration
+
+    keep = set(chosen)
+    records = [(str(lr), items[it].key, x) for (lr, it), x in first.items() if it in keep]
+    data = ResponseData.from_records(records)
+    by_key = {items[pk].key: items[pk] for pk in chosen}
+    ordered = [by_key[k] for k in data.item_ids]
+    try:
+        fit = calibrate(data, model="2pl", priors=Priors(
+            b_mean=[it.difficulty for it in ordered], b_sd=1.0,
+        ))
+    except IRTError as exc:
+        calibration.note = f"Kept the previous values: the fit failed ({exc})."
+        calibration.save(update_fields=["note"])
+        return calibration
+
+    params = fit.items()
+    with transaction.atomic():
+        for it in ordered:
+            p = params[it.key]
+            it.irt_a, it.irt_b = _finite(p.a), _finite(p.b)
+            it.irt_se_a, it.irt_se_b = _finite(p.se_a), _finite(p.se_b)
+        Item.objects.bulk_update(ordered, ["irt_a", "irt_b", "irt_se_a", "irt_se_b"])
+        theta = {int(lid): (float(t), float(s))
+                 for lid, t, s in zip(fit.learner_ids, fit.theta, fit.theta_se, strict=True)}
+        states = list(LearnerState.objects.filter(course=course, learner_id__in=list(theta)))
+        for st in states:
+            st.theta, st.theta_se = theta[st.learner_id]
+        LearnerState.objects.bulk_update(states, ["theta", "theta_se"])
+        calibration.attempts_used = len(data)
+        calibration.log_likelihood = _finite(fit.log_likelihood)
+        calibration.iterations = fit.iterations
+        calibration.calibrated_at = timezone.now()
+        skipped = len(items) - len(chosen)
+        calibration.note = (
+            f"Calibrated {len(chosen)} item{'s' if len(chosen) != 1 else ''} on "
+            f"{len(data)} first answers from {data.n_learners} learners"
+            + (f"; {skipped} with fewer than {minimum} learners kept their values"
+               if skipped else "")
+            + ("" if fit.converged else "; the fit stopped before converging")
+            + "."
+        )
+        calibration.save()
+    return calibration
+
+
+# -- the diagnostic --------------------------------------------------------------------
+
+
+class DiagnosticUnavailable(Exception):
+    """The course has no items the diagnostic can ask, or no diagnostic is running."""
+
+
+@dataclass(frozen=True)
+class DiagnosticOutcome:
+    attempt: Attempt
+    session: DiagnosticSession
+    counted: bool  # False: unreadable, or a repeat; the same question stands
+
+    @property
+    def finished(self) -> bool:
+        return self.session.status == DiagnosticSession.Status.FINISHED
+
+
+def diagnostic_start(*, learner: User, course: Course) -> DiagnosticSession:
+    """Start a diagnostic, or return the one already running."""
+    from planner.diagnostic import Diagnostic
+
+    bank, _ = selectors.diagnostic_bank(course=course)
+    if not bank:
+        raise DiagnosticUnavailable("This course has no questions for a diagnostic yet.")
+    graph = selectors.course_skill_graph(course=course)
+    misconceptions = list(course.misconceptions.values_list("key", flat=True))
+    with transaction.atomic():
+        running = (DiagnosticSession.objects.select_for_update()
+                   .filter(learner=learner, course=course,
+                           status=DiagnosticSession.Status.RUNNING).first())
+        if running is not None:
+            return running
+        d = Diagnostic(graph, bank, max_items=int(settings.DIAGNOSTIC_MAX_ITEMS),
+                       misconceptions=misconceptions, seed=secrets.randbelow(2**31))
+        return DiagnosticSession.objects.create(learner=learner, course=course,
+                                                state=d.to_dict())
+
+
+def _diagnosis_kind(attempt: Attempt) -> str | None:
+    # Only errors that name a cause are evidence of a misconception; "close" and
+    # "wrong-value" say nothing about why.
+    kind = ((attempt.feedback or {}).get("diagnosis") or {}).get("kind")
+    return kind if kind in {"factor-1000", "sign", "unit-kind", "radians"} else None
+
+
+def diagnostic_answer(
+    *, learner: User, course: Course, item: Item, answer: str, idempotency_key: str
+) -> DiagnosticOutcome:
+    """Record an answer to a diagnostic question, as a normal attempt, and move on.
+
+    When the diagnostic ends, its result is stored on the session and seeds the
+    learner's mastery. Raises ``AnswerError`` (nothing recorded) and
+    ``DiagnosticUnavailable`` (no running diagnostic, or not one of its questions).
+    """
+    from planner.diagnostic import Diagnostic
+    from tutor.services.attempts import attempt_record  # attempts -> hooks -> here
+
+    with transaction.atomic():
+        session = (DiagnosticSession.objects.select_for_update()
+                   .filter(learner=learner, course=course,
+                           status=DiagnosticSession.Status.RUNNING).first())
+        if session is None:
+            raise DiagnosticUnavailable("No diagnostic is running in this course.")
+        graph = selectors.course_skill_graph(course=course)
+        bank, by_key = selectors.diagnostic_bank(course=course)
+        if item.key not in by_key:
+            raise DiagnosticUnavailable("That question is not part of the diagnostic.")
+        d = Diagnostic.from_dict(graph, bank, session.state)
+        attempt = attempt_record(learner=learner, item=item, answer=answer,
+                                 idempotency_key=idempotency_key)
+        if attempt.verdict not in JUDGED or item.key in d.asked:
+            return DiagnosticOutcome(attempt, session, counted=False)
+        d.record(item.key, correct=attempt.is_correct,
+                 misconception=attempt.misconception.key if attempt.misconception else None,
+                 diagnosis=_diagnosis_kind(attempt))
+        session.attempts.add(attempt)
+        session.state = d.to_dict()
+        if d.finished:
+            session.result = _result_dict(d.result())
+            session.status = DiagnosticSession.Status.FINISHED
+            session.finished_at = timezone.now()
+            _seed_mastery(learner=learner, course=course, mastery=session.result["mastery"])
+        session.save()
+    return DiagnosticOutcome(attempt, session, counted=True)
+
+
+def _result_dict(result: Any) -> dict[str, Any]:
+    return {
+        "mastered": list(result.mastered),
+        "weak": list(result.weak),
+        "uncertain": list(result.uncertain),
+        "misconceptions": list(result.misconceptions),
+        "asked": list(result.asked),
+        "mastery": {c: float(p) for c, p in result.mastery.items()},
+        "evidence": [{"misconception": e.misconception, "score": e.score, "count": e.count}
+                     for e in result.evidence],
+    }
+
+
+def _seed_mastery(*, learner: User, course: Course, mastery: dict[str, float]) -> None:
+    """Start the learner's model from what the diagnostic concluded."""
+    graph = selectors.course_skill_graph(course=course)
+    state, _ = LearnerState.objects.select_for_update().get_or_create(learner=learner,
+                                                                       course=course)
+    model = LearnerModel.from_dict(graph, state.state or {})
+    model.set_mastery({c: p for c, p in mastery.items() if c in graph})
+    state.state = model.to_dict()
+    state.save(update_fields=["state", "updated_at"])

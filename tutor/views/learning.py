@@ -1,0 +1,121 @@
+"""The learning pages: the diagnostic, "My knowledge", and the studio's item calibration."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from tutor import access, selectors
+from tutor.http import AuthedRequest
+from tutor.models import Course
+from tutor.services.attempts import AnswerError
+from tutor.services.learning import (
+    DiagnosticUnavailable,
+    calibration_request,
+    diagnostic_answer,
+    diagnostic_start,
+)
+
+
+def _diagnostic_context(request: AuthedRequest, course: Course) -> dict[str, Any]:
+    session = selectors.diagnostic_running(learner=request.user, course=course)
+    return {
+        "course": course, "session": session, "submission_key": uuid.uuid4().hex,
+        "step": selectors.diagnostic_step(session=session) if session else None,
+        "finished": selectors.diagnostic_finished(learner=request.user, course=course),
+    }
+
+
+@require_GET
+@login_required
+def diagnostic(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_learner(request.user, slug)
+    return render(request, "diagnostic.html", _diagnostic_context(request, course))
+
+
+@require_POST
+@login_required
+def diagnostic_begin(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_learner(request.user, slug)
+    try:
+        diagnostic_start(learner=request.user, course=course)
+    except DiagnosticUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect("course", slug=slug)
+    return redirect("diagnostic", slug=slug)
+
+
+@require_POST
+@login_required
+def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
+    item = access.item_for_learner(request.user, slug, request.POST.get("item", ""))
+    error = ""
+    try:
+        outcome = diagnostic_answer(
+            learner=request.user, course=item.course, item=item,
+            answer=request.POST.get("answer", ""),
+            idempotency_key=request.POST.get("submission_key", ""),
+        )
+    except (AnswerError, DiagnosticUnavailable) as exc:
+        error = str(exc)
+    else:
+        if outcome.finished:
+            url = reverse("diagnostic-result", args=[slug])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        if not outcome.counted:
+            error = "We could not read that answer. Give a number with its unit."
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("diagnostic", slug=slug)
+    context = _diagnostic_context(request, item.course)
+    context["answer_error"] = error
+    return render(request, "diagnostic.html#diagnostic-question", context)
+
+
+@require_GET
+@login_required
+def diagnostic_result(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_learner(request.user, slug)
+    session = selectors.diagnostic_finished(learner=request.user, course=course)
+    if session is None:
+        raise Http404("No finished diagnostic yet.")
+    return render(request, "diagnostic_result.html", {
+        "course": course, "report": selectors.diagnostic_report(session=session),
+    })
+
+
+@require_GET
+@login_required
+def knowledge(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_learner(request.user, slug)
+    return render(request, "knowledge.html", {
+        "course": course, "map": selectors.knowledge_map(learner=request.user, course=course),
+    })
+
+
+@require_GET
+@login_required
+def studio_items(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_editor(request.user, slug)
+    return render(request, "studio_items.html", {
+        "course": course, "items": selectors.studio_item_stats(course=course),
+        "calibration": selectors.course_calibration(course=course),
+    })
+
+
+@require_POST
+@login_required
+def studio_recalibrate(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_editor(request.user, slug)
+    calibration_request(course=course)
+    messages.success(request, "Recalibration queued; the table shows the result once it ran.")
+    return redirect("studio-items", slug=slug)
