@@ -60,3 +60,10 @@ def item_for_learner(user: User, slug: str, item_key: str) -> Item:
         key=item_key,
         is_active=True,
     )
+
+
+def learner_for_editor(user: User, slug: str, username: str) -> tuple[Course, User]:
+    """A learner of a course, for its teacher and admins; 404 if not enrolled in it."""
+    course = course_for_editor(user, slug)
+    learner = get_object_or_404(User, username=username, enrolments__course=course)
+    return course, learner

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 
 from knowledge_graph.graph import SkillGraph
 from knowledge_graph.learner import LearnerModel
@@ -28,7 +31,10 @@ from tutor.models import (
     DiagnosticSession,
     Enrolment,
     Item,
+    LearnerGoal,
+    LearnerPlan,
     LearnerState,
+    LearningUnit,
     Lesson,
     Prerequisite,
     User,
@@ -435,3 +441,204 @@ def studio_item_stats(*, course: Course) -> list[ItemStats]:
 
 def course_calibration(*, course: Course) -> CourseCalibration | None:
     return CourseCalibration.objects.filter(course=course).first()
+
+
+# -- learning paths: the learner's stored plan, for "My path", practice and the studio --
+
+#: The planner counts effort in practice items, about two minutes each (services.plans).
+PATH_MINUTES_PER_ITEM = 2.0
+#: A plan this close to its lower bound is called as short as any can be.
+PATH_OPTIMAL_WITHIN = 1.005
+
+
+@dataclass(frozen=True)
+class PathStep:
+    """One step of a learner's path, ready to show."""
+
+    number: int
+    unit: str
+    title: str
+    kind: str
+    concepts: tuple[str, ...]  # names, in prerequisite order
+    effort: float  # expected practice items for this learner
+    reason: str
+    start_url: str
+    part: int = 1
+
+    @property
+    def kind_label(self) -> str:
+        return str(dict(LearningUnit.Kind.choices).get(self.kind, self.kind))
+
+    @property
+    def items(self) -> int:
+        return max(1, round(self.effort))
+
+    @property
+    def minutes(self) -> int:
+        return max(1, round(self.effort * PATH_MINUTES_PER_ITEM))
+
+
+@dataclass(frozen=True)
+class LearnerPath:
+    """A learner's stored plan for a course, with names and links instead of ids."""
+
+    steps: tuple[PathStep, ...]
+    goals: tuple[str, ...]
+    default_goals: bool
+    total_cost: float
+    lower_bound: float
+    uncovered: tuple[str, ...]
+    unreachable_goals: tuple[str, ...]
+    updated_at: datetime
+
+    @property
+    def next(self) -> PathStep | None:
+        return self.steps[0] if self.steps else None
+
+    @property
+    def later(self) -> tuple[PathStep, ...]:
+        return self.steps[1:]
+
+    @property
+    def quality(self) -> str:
+        """How good the plan is, in plain words: its effort against the proven minimum."""
+        if not self.steps:
+            return ""
+        effort = f"about {round(self.total_cost)} practice items (roughly " \
+                 f"{round(self.total_cost * PATH_MINUTES_PER_ITEM)} minutes)"
+        if self.lower_bound <= 0:
+            return f"Estimated effort: {effort}."
+        ratio = self.total_cost / self.lower_bound
+        if ratio <= PATH_OPTIMAL_WITHIN:
+            return (f"Estimated effort: {effort}. That is as little as any path to these goals "
+                    "can take with this course's units.")
+        extra = math.ceil((ratio - 1.0) * 100)
+        return (f"Estimated effort: {effort}. No path to these goals can take fewer than "
+                f"{math.floor(self.lower_bound)} items, so this one is at most {extra} % longer "
+                "than the best possible.")
+
+
+def _path_start_urls(*, learner: User, course: Course) -> tuple[dict[str, str], dict[str, str]]:
+    """Where to start each concept: its first lesson, and an item to practise it on.
+
+    Three queries whatever the course's size. The item is the first in syllabus order
+    the learner has not yet answered correctly (else the first), so "Start" on a
+    practice step never lands on something already done.
+    """
+    lesson_of: dict[str, str] = {}
+    for key, slug in (Lesson.concepts.through.objects.filter(lesson__course=course)
+                      .order_by("lesson__order", "lesson_id")
+                      .values_list("concept__key", "lesson__slug")):
+        lesson_of.setdefault(key, slug)
+    done = set(Attempt.objects.filter(learner=learner, item__course=course,
+                                      verdict=Attempt.Verdict.CORRECT)
+               .values_list("item_id", flat=True))
+    item_of: dict[str, str] = {}
+    fallback: dict[str, str] = {}
+    for key, item_id, item_key in (Item.concepts.through.objects
+                                   .filter(item__course=course, item__is_active=True)
+                                   .order_by("item__order", "item_id")
+                                   .values_list("concept__key", "item_id", "item__key")):
+        fallback.setdefault(key, item_key)
+        if item_id not in done:
+            item_of.setdefault(key, item_key)
+    return lesson_of, {**fallback, **item_of}
+
+
+def learner_path(*, learner: User, course: Course) -> LearnerPath | None:
+    """The learner's current path in ``course``, or None before one was made.
+
+    A "Start" link goes to the unit's lesson; for practice, or a unit without a
+    lesson, to an item on the step's first concept.
+    """
+    row = LearnerPlan.objects.filter(learner=learner, course=course).first()
+    if row is None or not isinstance(row.plan, dict) or "steps" not in row.plan:
+        return None
+    data = row.plan
+    names = dict(course.concepts.values_list("key", "name"))
+    lesson_of, item_of = _path_start_urls(learner=learner, course=course)
+    units = data.get("units", {})
+
+    def start(unit: str, covers: list[str], kind: str) -> str:
+        lesson = units.get(unit, {}).get("lesson", "")
+        if not lesson and kind != LearningUnit.Kind.PRACTICE:
+            lesson = next((lesson_of[c] for c in covers if c in lesson_of), "")
+        if lesson:
+            return reverse("lesson", args=[course.slug, lesson])
+        item = next((item_of[c] for c in covers if c in item_of), "")
+        if item:
+            return reverse("practice", args=[course.slug, item])
+        return reverse("practice-next", args=[course.slug])
+
+    steps = []
+    for n, s in enumerate(data["steps"], 1):
+        info = units.get(s["unit"], {})
+        kind = info.get("kind", LearningUnit.Kind.LESSON)
+        steps.append(PathStep(
+            number=n, unit=s["unit"], title=info.get("title", s["unit"]), kind=kind,
+            concepts=tuple(names.get(c, c) for c in s["covers"]), effort=float(s["cost"]),
+            reason=s["reason"], start_url=start(s["unit"], s["covers"], kind),
+            part=int(s.get("part", 1)),
+        ))
+    return LearnerPath(
+        steps=tuple(steps),
+        goals=tuple(names.get(g, g) for g in data.get("goals", ())),
+        default_goals=bool(data.get("default_goals")),
+        total_cost=float(data.get("total_cost", 0.0)),
+        lower_bound=float(data.get("lower_bound", 0.0)),
+        uncovered=tuple(names.get(c, c) for c in data.get("uncovered", ())),
+        unreachable_goals=tuple(names.get(c, c) for c in data.get("unreachable_goals", ())),
+        updated_at=row.updated_at,
+    )
+
+
+@dataclass(frozen=True)
+class GoalChoice:
+    key: str
+    name: str
+    summary: str
+    chosen: bool
+
+
+def path_goal_choices(*, learner: User, course: Course) -> list[GoalChoice]:
+    """Every concept of the course in syllabus order, marked when it is a goal."""
+    chosen = set(LearnerGoal.objects.filter(learner=learner, concept__course=course)
+                 .values_list("concept_id", flat=True))
+    return [GoalChoice(c.key, c.name, c.summary, c.pk in chosen)
+            for c in course.concepts.order_by("order").only("pk", "key", "name", "summary")]
+
+
+@dataclass(frozen=True)
+class PathSummary:
+    """One learner's path in a line of the teacher's table."""
+
+    next_title: str
+    remaining: int
+    effort: float
+    updated_at: datetime
+
+    @property
+    def items(self) -> int:
+        return round(self.effort)
+
+
+def course_enrolments_with_paths(*, course: Course) -> list[Enrolment]:
+    """The course's enrolments, each learner carrying ``path_summary`` (None if no plan).
+
+    Two queries for any number of learners: the stored plans keep each unit's title.
+    """
+    enrolments = list(course_enrolments(course=course))
+    plans = {lp.learner_id: lp for lp in LearnerPlan.objects.filter(course=course)}
+    for e in enrolments:
+        lp = plans.get(e.learner_id)
+        summary = None
+        if lp is not None and isinstance(lp.plan, dict) and "steps" in lp.plan:
+            steps = lp.plan["steps"]
+            first = steps[0]["unit"] if steps else ""
+            summary = PathSummary(
+                next_title=lp.plan.get("units", {}).get(first, {}).get("title", first),
+                remaining=len(steps), effort=float(lp.plan.get("total_cost", 0.0)),
+                updated_at=lp.updated_at,
+            )
+        e.learner.path_summary = summary  # type: ignore[attr-defined]
+    return enrolments

@@ -47,7 +47,7 @@ MINUTES_PER_ITEM = 2.0
 #: A lesson standing in for a unit (a course without ``units``) has no length of its
 #: own in the course files; it counts as one item's worth of reading, as in simulate.
 LESSON_UNIT_COST = 1.0
-#: A calibrated discrimination is used when present, else the usual 1.
+#: The discrimination of an item not calibrated yet.
 DEFAULT_DISCRIMINATION = 1.0
 
 
@@ -98,8 +98,10 @@ def _course_problem(course: Course) -> _CourseProblem:
             .order_by("item__order", "concept__order")
             .values_list("concept__key", "item__irt_a", "item__irt_b", "item__difficulty"))
     for key, a, b, difficulty in rows:
-        # Calibrated difficulty once measured, the teacher's guess until then.
-        params[key].append((a if a else DEFAULT_DISCRIMINATION, b if b is not None else difficulty))
+        # Calibrated values once measured (as the diagnostic reads them), else the
+        # teacher's difficulty with the usual discrimination.
+        calibrated = a is not None and b is not None and a > 0
+        params[key].append((a, b) if calibrated else (DEFAULT_DISCRIMINATION, difficulty))
     return _CourseProblem(graph=graph, units=tuple(units), names=names, item_params=dict(params),
                           lessons=lessons)
 

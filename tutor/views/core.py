@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +86,10 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
         "course": item.course, "item": item, "submission_key": uuid.uuid4().hex,
         "history": selectors.item_attempts(learner=request.user, item=item),
         "next_item": selectors.next_item_for(learner=request.user, course=item.course, after=item),
+        # Called by the template when the feedback renders, after the answer has
+        # refreshed the plan; a page without feedback never reads it.
+        "path_after_answer": partial(selectors.learner_path, learner=request.user,
+                                     course=item.course),
     }
     if item.netlist and item.kind == Item.Kind.CIRCUIT:
         context["schematic"] = selectors.item_schematic(netlist=item.netlist)
@@ -192,5 +197,5 @@ def studio_import(request: AuthedRequest) -> HttpResponse:
 def studio_course(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_editor(request.user, slug)
     return render(request, "studio_course.html", {
-        "course": course, "enrolments": selectors.course_enrolments(course=course),
+        "course": course, "enrolments": selectors.course_enrolments_with_paths(course=course),
     })
