@@ -451,6 +451,15 @@ PATH_MINUTES_PER_ITEM = 2.0
 PATH_OPTIMAL_WITHIN = 1.005
 
 
+def _duration(minutes: float) -> str:
+    if minutes < 90:
+        return f"roughly {max(1, round(minutes))} minutes"
+    hours = minutes / 60
+    if hours < 10:
+        return f"roughly {round(hours * 2) / 2:g} hours"  # to the half hour
+    return f"roughly {round(hours)} hours"
+
+
 @dataclass(frozen=True)
 class PathStep:
     """One step of a learner's path, ready to show."""
@@ -468,6 +477,11 @@ class PathStep:
     @property
     def kind_label(self) -> str:
         return str(dict(LearningUnit.Kind.choices).get(self.kind, self.kind))
+
+    @property
+    def covers_note(self) -> str:
+        """The concepts, unless the title already says them (a lesson named after one)."""
+        return "" if self.concepts == (self.title,) else ", ".join(self.concepts)
 
     @property
     def items(self) -> int:
@@ -504,8 +518,8 @@ class LearnerPath:
         """How good the plan is, in plain words: its effort against the proven minimum."""
         if not self.steps:
             return ""
-        effort = f"about {round(self.total_cost)} practice items (roughly " \
-                 f"{round(self.total_cost * PATH_MINUTES_PER_ITEM)} minutes)"
+        effort = (f"about {round(self.total_cost)} practice items "
+                  f"({_duration(self.total_cost * PATH_MINUTES_PER_ITEM)})")
         if self.lower_bound <= 0:
             return f"Estimated effort: {effort}."
         ratio = self.total_cost / self.lower_bound

@@ -165,6 +165,16 @@ def test_an_answer_refreshes_the_plan_with_the_learner_mastery(client, course, s
     assert reverse("practice", args=["mini", "divider-circuit"]) in html
 
 
+def test_answering_right_until_mastered_takes_the_concept_off_the_path(client, course, student):
+    client.force_login(student)
+    right = course.items.get(key="ohm-mc").choices.get(is_correct=True)
+    for k in range(6):
+        _answer(client, "ohm-mc", str(right.pk), f"mc-{k}")
+        _answer(client, "ohm-num", "9.4 V", f"num-{k}")
+    covered = {c for _, covers in _steps(student, course) for c in covers}
+    assert "ohms-law" not in covered and "divider" in covered
+
+
 def test_the_next_step_box_shows_without_javascript_too(client, course, student):
     client.force_login(student)
     right = course.items.get(key="ohm-mc").choices.get(is_correct=True)
