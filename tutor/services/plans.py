@@ -100,8 +100,10 @@ def _course_problem(course: Course) -> _CourseProblem:
     for key, a, b, difficulty in rows:
         # Calibrated values once measured (as the diagnostic reads them), else the
         # teacher's difficulty with the usual discrimination.
-        calibrated = a is not None and b is not None and a > 0
-        params[key].append((a, b) if calibrated else (DEFAULT_DISCRIMINATION, difficulty))
+        if a is not None and b is not None and a > 0:
+            params[key].append((a, b))
+        else:
+            params[key].append((DEFAULT_DISCRIMINATION, difficulty))
     return _CourseProblem(graph=graph, units=tuple(units), names=names, item_params=dict(params),
                           lessons=lessons)
 
