@@ -272,7 +272,10 @@ def diagnostic_start(*, learner: User, course: Course) -> DiagnosticSession:
     if not bank:
         raise DiagnosticUnavailable("This course has no questions for a diagnostic yet.")
     graph = selectors.course_skill_graph(course=course)
-    misconceptions = list(course.misconceptions.values_list("key", flat=True))
+    # the course's own, plus the slips the circuits core names (a factor of 1000, a sign),
+    # which the result page can describe even when the course file does not list them
+    misconceptions = [*course.misconceptions.values_list("key", flat=True),
+                      *selectors.DIAGNOSIS_DESCRIPTIONS]
     with transaction.atomic():
         running = (DiagnosticSession.objects.select_for_update()
                    .filter(learner=learner, course=course,

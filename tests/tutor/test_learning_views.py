@@ -1,0 +1,238 @@
+"""The learning pages, asked by all four people (and a teacher of another course)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.tutor.factories import UserFactory
+from tutor.models import Attempt, Concept, CourseCalibration, DiagnosticSession, Item
+from tutor.services.learning import diagnostic_answer, diagnostic_start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def people(course, student, teacher, admin_user, outsider):  # type: ignore[no-untyped-def]
+    return {"student": student, "teacher": teacher, "admin": admin_user, "outsider": outsider,
+            "other-teacher": UserFactory(username="otto", role="teacher")}
+
+
+def _get(client, user, url, **kwargs):  # type: ignore[no-untyped-def]
+    client.force_login(user)
+    return client.get(url, **kwargs)
+
+
+LEARNER_STATUS = [("student", 200), ("teacher", 200), ("admin", 200), ("outsider", 403),
+                  ("other-teacher", 403)]
+EDITOR_STATUS = [("student", 403), ("teacher", 200), ("admin", 200), ("outsider", 403),
+                 ("other-teacher", 403)]
+
+
+@pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)
+def test_knowledge_page(client, people, who, status):
+    response = _get(client, people[who], reverse("knowledge", args=["mini"]))
+    assert response.status_code == status
+    if status == 200:
+        html = response.content.decode()
+        assert 'role="img"' in html and 'aria-labelledby="km-title km-desc"' in html
+        assert '<title id="km-title">' in html and '<desc id="km-desc">' in html
+        assert 'id="knowledge-table"' in html and "Voltage divider" in html
+        assert html.count('marker-end="url(#km-arrow)"') == 2  # two prerequisite edges
+
+
+@pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)
+def test_diagnostic_page(client, people, who, status):
+    response = _get(client, people[who], reverse("diagnostic", args=["mini"]))
+    assert response.status_code == status
+    if status == 200:
+        assert b"Start the diagnostic" in response.content
+
+
+@pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)
+def test_starting_the_diagnostic(client, people, who, status):
+    client.force_login(people[who])
+    response = client.post(reverse("diagnostic-start", args=["mini"]))
+    assert response.status_code == (302 if status == 200 else status)
+    assert DiagnosticSession.objects.filter(learner=people[who]).exists() == (status == 200)
+
+
+@pytest.mark.parametrize(("who", "status"), EDITOR_STATUS)
+def test_studio_items_page(client, people, who, status, django_assert_max_num_queries):
+    client.force_login(people[who])
+    with django_assert_max_num_queries(12):  # bounded, whatever the number of items
+        response = client.get(reverse("studio-items", args=["mini"]))
+    assert response.status_code == status
+    if status == 200:
+        html = response.content.decode()
+        assert "Recalibrate now" in html and "ohm-mc" in html and "Not calibrated yet" in html
+
+
+@pytest.mark.parametrize(("who", "status"), EDITOR_STATUS)
+def test_recalibrate_button(client, people, who, status, eager_celery,
+                            django_capture_on_commit_callbacks):
+    client.force_login(people[who])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("studio-recalibrate", args=["mini"]))
+    assert response.status_code == (302 if status == 200 else status)
+    cal = CourseCalibration.objects.filter(course__slug="mini").first()
+    if status == 200:
+        # it ran (eagerly) and said why it changed nothing: nobody has answered yet
+        assert cal is not None and cal.requested_at is not None
+        assert "Kept the previous values" in cal.note
+        page = client.get(response.url).content.decode()
+        assert "Recalibration queued" in page and "Kept the previous values" in page
+    else:
+        assert cal is None
+
+
+def test_course_page_links_learners_to_the_diagnostic_and_their_knowledge(client, people):
+    html = _get(client, people["student"], reverse("course", args=["mini"])).content.decode()
+    assert reverse("diagnostic", args=["mini"]) in html
+    assert reverse("knowledge", args=["mini"]) in html
+    html = _get(client, people["outsider"], reverse("course", args=["mini"])).content.decode()
+    assert reverse("diagnostic", args=["mini"]) not in html
+
+
+def test_studio_course_page_links_to_items_with_calibration_status(client, people, course):
+    html = _get(client, people["teacher"], reverse("studio-course", args=["mini"])).content
+    assert reverse("studio-items", args=["mini"]).encode() in html
+    assert b"not calibrated yet" in html
+
+
+def test_studio_items_page_shows_calibrated_values(client, people, course):
+    call_command("simulate_cohort", "--course", "mini", "--learners", "30", "--seed", "3")
+    html = _get(client, people["teacher"], reverse("studio-items", args=["mini"])).content
+    item = course.items.get(key="ohm-mc")
+    assert f"{item.irt_b:.2f}".encode() in html
+    assert b"Last calibrated on" in html and b"from 30 learners" in html
+
+
+def _question(client):  # type: ignore[no-untyped-def]
+    response = client.get(reverse("diagnostic", args=["mini"]))
+    return response.context["step"]
+
+
+def _right(item):  # type: ignore[no-untyped-def]
+    return str(item.choices.get(is_correct=True).pk) if item.kind == "multiple_choice" \
+        else item.answer_text
+
+
+def test_the_diagnostic_without_javascript(client, course, student):
+    client.force_login(student)
+    client.post(reverse("diagnostic-start", args=["mini"]))
+    page = client.get(reverse("diagnostic", args=["mini"])).content.decode()
+    assert "Question 1 of at most 2" in page
+    for k in range(5):
+        step = _question(client)
+        if step is None:
+            break
+        response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+            "item": step.item.key, "answer": _right(step.item), "submission_key": f"k{k}"})
+        assert response.status_code == 302
+        if response.url == reverse("diagnostic-result", args=["mini"]):
+            break
+        assert response.url == reverse("diagnostic", args=["mini"])
+    result = client.get(reverse("diagnostic-result", args=["mini"]))
+    html = result.content.decode()
+    assert result.status_code == 200
+    assert "Mastered" in html and "Ohm&#x27;s law" in html
+    assert reverse("lesson", args=["mini", "02-ohms-law"]) in html
+
+
+def test_the_diagnostic_with_htmx_swaps_the_question(client, course, student):
+    client.force_login(student)
+    client.post(reverse("diagnostic-start", args=["mini"]))
+    numeric = course.items.get(key="ohm-num")
+    response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+        "item": "ohm-num", "answer": "no idea", "submission_key": "k1"},
+        headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<html" not in html
+    assert 'id="diagnostic-question"' in html and "could not read" in html
+    response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+        "item": "ohm-num", "answer": _right(numeric), "submission_key": "k2"},
+        headers={"HX-Request": "true"})
+    if "HX-Redirect" not in response:  # one more question to go
+        assert "Question 2 of at most 2" in response.content.decode()
+        mc = course.items.get(key="ohm-mc")
+        response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+            "item": "ohm-mc", "answer": _right(mc), "submission_key": "k3"},
+            headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == reverse("diagnostic-result", args=["mini"])
+
+
+def test_an_outsider_cannot_answer_a_diagnostic(client, course, outsider):
+    client.force_login(outsider)
+    response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+        "item": "ohm-mc", "answer": "1", "submission_key": "k"})
+    assert response.status_code == 403 and not Attempt.objects.exists()
+
+
+def test_each_student_sees_only_their_own_result(client, course, student, outsider):
+    diagnostic_start(learner=student, course=course)
+    for key in ("ohm-num", "ohm-mc"):
+        item = course.items.get(key=key)
+        diagnostic_answer(learner=student, course=course, item=item, answer=_right(item),
+                          idempotency_key=key)
+    assert _get(client, student, reverse("diagnostic-result", args=["mini"])).status_code == 200
+    client.force_login(outsider)
+    client.post(reverse("enrol", args=["mini"]))
+    assert client.get(reverse("diagnostic-result", args=["mini"])).status_code == 404
+    other = _get(client, outsider, reverse("knowledge", args=["mini"])).content.decode()
+    assert "Mastered ·" not in other  # the student's result is not on their map
+
+
+def test_the_knowledge_map_escapes_concept_names(client, course, student):
+    Concept.objects.filter(course=course, key="divider").update(
+        name='<script>alert("x")</script> & divider')
+    html = _get(client, student, reverse("knowledge", args=["mini"])).content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; divider" in html
+
+
+def test_the_knowledge_map_shows_answers_and_bands(client, course, student):
+    client.force_login(student)
+    item = course.items.get(key="ohm-mc")
+    for k in range(4):
+        client.post(reverse("practice-answer", args=["mini", "ohm-mc"]),
+                    {"answer": _right(item), "submission_key": f"k{k}"})
+    response = client.get(reverse("knowledge", args=["mini"]))
+    rows = {r.concept.key: r for r in response.context["map"].rows}
+    assert rows["ohms-law"].attempts == 4 and rows["voltage"].attempts == 0
+    assert rows["ohms-law"].mastery > rows["divider"].mastery
+    assert f"{rows['ohms-law'].band.label} · {rows['ohms-law'].percent}%" in \
+        response.content.decode()
+
+
+def test_simulate_cohort_creates_learners_once_and_calibrates(course, capsys):
+    call_command("simulate_cohort", "--course", "mini", "--learners", "25", "--seed", "7")
+    out = capsys.readouterr().out
+    assert "25 learners created" in out and "Calibrated 3 items" in out
+    sims = course.enrolments.filter(learner__username__startswith="sim-")
+    assert sims.count() == 25
+    assert course.learner_states.filter(learner__username="sim-0001").exists()
+    n = Attempt.objects.filter(learner__username__startswith="sim-").count()
+    assert n > 25
+    assert not Attempt.objects.filter(item__kind=Item.Kind.DESIGN).exists()
+    call_command("simulate_cohort", "--course", "mini", "--learners", "25", "--seed", "7")
+    out = capsys.readouterr().out
+    assert "0 learners created, 25 already had answers; 0 answers recorded" in out
+    assert Attempt.objects.filter(learner__username__startswith="sim-").count() == n
+    assert course.enrolments.filter(learner__username__startswith="sim-").count() == 25
+
+
+def test_simulate_cohort_refuses_an_unknown_course(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("simulate_cohort", "--course", "nope", "--learners", "3")
