@@ -367,3 +367,49 @@ def test_studio_course_table_queries_do_not_grow_with_learners(client, course, t
     with CaptureQueriesContext(connection) as six:
         assert client.get(url).content.decode().count("View path") == 6
     assert len(six.captured_queries) == len(one.captured_queries)
+
+
+# -- the invariant, on the demo course ------------------------------------------------------
+
+
+@pytest.fixture
+def demo_course(teacher, student):  # type: ignore[no-untyped-def]
+    from tests.conftest import ROOT
+    from tutor.coursefiles import load_course
+    from tutor.services.courses import course_import, enrolment_create
+
+    c = course_import(spec=load_course(ROOT / "courses" / "dc-ac-circuits-1"), actor=teacher)
+    enrolment_create(learner=student, course=c)
+    return c
+
+
+def test_stored_plans_cover_exactly_the_weak_closure_in_a_followable_order(demo_course, student):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from knowledge_graph.learner import MASTERY_THRESHOLD
+
+    graph = selectors.course_skill_graph(course=demo_course)
+    keys = graph.order
+    assert 0.1 < MASTERY_THRESHOLD <= 0.99  # what is set below counts as weak or mastered
+
+    @settings(max_examples=20, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(mastered=st.sets(st.sampled_from(keys)),
+           goals=st.lists(st.sampled_from(keys), max_size=4, unique=True))
+    def check(mastered: set[str], goals: list[str]) -> None:
+        _master(student, demo_course, **{k: (0.99 if k in mastered else 0.1) for k in keys})
+        goals_set(learner=student, course=demo_course, concept_keys=goals)
+        plan = LearnerPlan.objects.get(learner=student, course=demo_course).plan
+        aims = goals or [c for c in keys if not graph.dependents(c)]
+        active = [g for g in aims if g not in mastered]
+        weak = {c for c in graph.closure(active) if c not in mastered}
+        taught: list[str] = [c for s in plan["steps"] for c in s["covers"]]
+        assert sorted(taught) == sorted(weak) and plan["uncovered"] == []
+        seen: set[str] = set()
+        for c in taught:
+            assert all(p in seen or p not in weak for p in graph.prerequisites(c))
+            seen.add(c)
+        assert plan["total_cost"] >= plan["lower_bound"] - 1e-9
+
+    check()
