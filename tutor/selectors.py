@@ -436,7 +436,7 @@ def studio_item_stats(*, course: Course) -> list[ItemStats]:
              .annotate(n_attempts=Count("attempts", filter=Q(attempts__verdict__in=JUDGED)),
                        n_learners=Count("attempts__learner", distinct=True,
                                         filter=Q(attempts__verdict__in=JUDGED))))
-    return [ItemStats(it, it.n_attempts, it.n_learners) for it in items]  # type: ignore[attr-defined]
+    return [ItemStats(it, it.n_attempts, it.n_learners) for it in items]
 
 
 def course_calibration(*, course: Course) -> CourseCalibration | None:

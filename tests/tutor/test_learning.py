@@ -363,3 +363,17 @@ def test_layout_puts_prerequisites_above_what_builds_on_them():
     for n in lay.nodes:  # nothing drawn outside the picture
         assert n.x >= 0 and n.x + lay.node_width <= lay.width
         assert n.y >= 0 and n.y + lay.node_height <= lay.height
+
+
+def test_a_diagnostic_broken_by_a_course_change_starts_again(course, student):
+    first = diagnostic_start(learner=student, course=course)
+    numeric, mc = course.items.get(key="ohm-num"), course.items.get(key="ohm-mc")
+    diagnostic_answer(learner=student, course=course, item=numeric, answer="9.4 V",
+                      idempotency_key="k1")
+    Item.objects.filter(pk=numeric.pk).update(is_active=False)  # the answered item is retired
+    with pytest.raises(DiagnosticUnavailable):
+        diagnostic_answer(learner=student, course=course, item=mc, answer="1",
+                          idempotency_key="k2")
+    again = diagnostic_start(learner=student, course=course)
+    assert again.pk != first.pk and again.state["responses"] == []
+    assert Attempt.objects.filter(learner=student, item=numeric).exists()  # kept as practice

@@ -72,7 +72,8 @@ def _learner_ability(*, learner_id: int, course_id: int) -> tuple[float, float] 
             .values_list("item_id", "verdict", "item__irt_a", "item__irt_b"))
     first: dict[int, tuple[float, float, int]] = {}
     for item_id, verdict, a, b in rows:
-        first.setdefault(item_id, (a, b, int(verdict == Attempt.Verdict.CORRECT)))
+        # the filter above guarantees a and b; mypy cannot see it
+        first.setdefault(item_id, (a, b, int(verdict == Attempt.Verdict.CORRECT)))  # type: ignore[arg-type]
     if not first:
         return None
     a_, b_, x_ = zip(*first.values(), strict=True)
@@ -266,7 +267,7 @@ class DiagnosticOutcome:
 
 def diagnostic_start(*, learner: User, course: Course) -> DiagnosticSession:
     """Start a diagnostic, or return the one already running."""
-    from planner.diagnostic import Diagnostic
+    from planner.diagnostic import Diagnostic, DiagnosticError
 
     bank, _ = selectors.diagnostic_bank(course=course)
     if not bank:
@@ -281,7 +282,14 @@ def diagnostic_start(*, learner: User, course: Course) -> DiagnosticSession:
                    .filter(learner=learner, course=course,
                            status=DiagnosticSession.Status.RUNNING).first())
         if running is not None:
-            return running
+            try:
+                if Diagnostic.from_dict(graph, bank, running.state).next_item() is not None:
+                    return running
+            except DiagnosticError:
+                pass
+            # The course changed under it (an item retired or re-tagged): its answers
+            # stay as attempts, the half-run test starts again.
+            running.delete()
         d = Diagnostic(graph, bank, max_items=int(settings.DIAGNOSTIC_MAX_ITEMS),
                        misconceptions=misconceptions, seed=secrets.randbelow(2**31))
         return DiagnosticSession.objects.create(learner=learner, course=course,
@@ -304,7 +312,7 @@ def diagnostic_answer(
     learner's mastery. Raises ``AnswerError`` (nothing recorded) and
     ``DiagnosticUnavailable`` (no running diagnostic, or not one of its questions).
     """
-    from planner.diagnostic import Diagnostic
+    from planner.diagnostic import Diagnostic, DiagnosticError
     from tutor.services.attempts import attempt_record  # attempts -> hooks -> here
 
     with transaction.atomic():
@@ -317,7 +325,12 @@ def diagnostic_answer(
         bank, by_key = selectors.diagnostic_bank(course=course)
         if item.key not in by_key:
             raise DiagnosticUnavailable("That question is not part of the diagnostic.")
-        d = Diagnostic.from_dict(graph, bank, session.state)
+        try:
+            d = Diagnostic.from_dict(graph, bank, session.state)
+        except DiagnosticError as exc:
+            raise DiagnosticUnavailable(
+                "The course changed during your diagnostic; please start it again."
+            ) from exc
         attempt = attempt_record(learner=learner, item=item, answer=answer,
                                  idempotency_key=idempotency_key)
         if attempt.verdict not in JUDGED or item.key in d.asked:
