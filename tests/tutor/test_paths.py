@@ -413,3 +413,13 @@ def test_stored_plans_cover_exactly_the_weak_closure_in_a_followable_order(demo_
         assert plan["total_cost"] >= plan["lower_bound"] - 1e-9
 
     check()
+
+
+def test_a_small_move_of_ability_repairs_the_plan_a_large_one_plans_afresh(course, student):
+    plan_refresh(learner=student, course=course)
+    LearnerState.objects.update_or_create(learner=student, course=course,
+                                          defaults={"theta": 0.02})
+    _master(student, course, voltage=0.5)
+    assert plan_refresh(learner=student, course=course).plan["made_by"] == "replan"
+    LearnerState.objects.filter(learner=student).update(theta=1.0)
+    assert plan_refresh(learner=student, course=course).plan["made_by"] == "plan"

@@ -164,7 +164,10 @@ def plan_refresh(*, learner: User, course: Course) -> LearnerPlan:
     """
     problem = _course_problem(course)
     state = LearnerState.objects.filter(learner=learner, course=course).first()
-    theta = float(state.theta) if state else 0.0
+    # Ability moves a little with every calibrated answer; costs hardly notice a tenth
+    # of a logit (well inside its standard error), and a steady value lets the next
+    # refresh repair the plan instead of making it afresh.
+    theta = round(float(state.theta), 1) if state else 0.0
     mastery = learner_model(learner=learner, course=course, graph=problem.graph).mastery
     goals, default_goals = _goal_keys(learner, course, problem.graph)
     basis = _digest({
