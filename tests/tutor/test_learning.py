@@ -377,3 +377,17 @@ def test_a_diagnostic_broken_by_a_course_change_starts_again(course, student):
     again = diagnostic_start(learner=student, course=course)
     assert again.pk != first.pk and again.state["responses"] == []
     assert Attempt.objects.filter(learner=student, item=numeric).exists()  # kept as practice
+
+
+def test_a_calibration_nobody_requested_also_resets_the_count(course, student, settings, queued,
+                                                              django_capture_on_commit_callbacks):
+    settings.CALIBRATION_MIN_NEW_ATTEMPTS = 2
+    settings.CALIBRATION_CHECK_SECONDS = 0
+    _synthetic_answers(course)  # stored in bulk, as simulate_cohort does: no hooks ran
+    assert course_recalibrate(course=course).calibrated_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        _answer_mc(student, course, "ohm-mc", True, "a0")
+    assert queued == []  # one answer since that calibration, not 181
+    with django_capture_on_commit_callbacks(execute=True):
+        _answer_mc(student, course, "ohm-mc", True, "a1")
+    assert queued == [course.pk]

@@ -140,14 +140,16 @@ def calibration_schedule(*, course: Course) -> bool:
     if every > 0 and not cache.add(f"calibration-check:{course.pk}", 1, timeout=every):
         return False
     calibration, _ = CourseCalibration.objects.get_or_create(course=course)
-    since = calibration.requested_at
+    requested = calibration.requested_at
+    # a run nobody requested (simulate_cohort's) also counts as the last calibration
+    marks = [t for t in (requested, calibration.calibrated_at) if t is not None]
     new = Attempt.objects.filter(item__course=course, item__kind__in=CALIBRATED_KINDS,
                                  verdict__in=JUDGED)
-    if since is not None:
-        new = new.filter(created_at__gt=since)
+    if marks:
+        new = new.filter(created_at__gt=max(marks))
     if len(new.values_list("pk", flat=True)[:needed]) < needed:
         return False
-    won = CourseCalibration.objects.filter(pk=calibration.pk, requested_at=since).update(
+    won = CourseCalibration.objects.filter(pk=calibration.pk, requested_at=requested).update(
         requested_at=timezone.now()
     )
     if not won:
