@@ -236,3 +236,30 @@ def test_simulate_cohort_refuses_an_unknown_course(db):
 
     with pytest.raises(CommandError):
         call_command("simulate_cohort", "--course", "nope", "--learners", "3")
+
+
+@pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 404), ("admin", 404),
+                                             ("outsider", 403), ("other-teacher", 403)])
+def test_diagnostic_result_page(client, people, course, who, status):
+    """Only the student took the diagnostic: the others have no result of their own."""
+    student = people["student"]
+    diagnostic_start(learner=student, course=course)
+    for key in ("ohm-num", "ohm-mc"):
+        item = course.items.get(key=key)
+        diagnostic_answer(learner=student, course=course, item=item, answer=_right(item),
+                          idempotency_key=key)
+    response = _get(client, people[who], reverse("diagnostic-result", args=["mini"]))
+    assert response.status_code == status
+    if status == 200:
+        assert b"Your diagnostic result" in response.content
+
+
+@pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)
+def test_answering_the_diagnostic(client, people, course, who, status):
+    client.force_login(people[who])
+    client.post(reverse("diagnostic-start", args=["mini"]))
+    item = course.items.get(key="ohm-num")
+    response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+        "item": "ohm-num", "answer": _right(item), "submission_key": "k"})
+    assert response.status_code == (302 if status == 200 else status)
+    assert Attempt.objects.filter(learner=people[who]).count() == (status == 200)
