@@ -99,12 +99,12 @@ class MapLayout:
     node_height: float
 
 
-NODE_W = 176.0
+NODE_W = 200.0
 NODE_H = 56.0
 GAP_X = 28.0
 GAP_Y = 56.0
 MARGIN = 16.0
-NAME_CHARS = 24
+NAME_CHARS = 22
 
 
 def _depths(graph: SkillGraph) -> dict[str, int]:
