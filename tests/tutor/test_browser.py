@@ -114,3 +114,62 @@ def test_circuit_builder_redraws_after_each_change(
     page.get_by_role("heading", name="Correct").wait_for(timeout=60_000)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "circuit-builder.png"), full_page=True)
+
+
+def test_newcomer_takes_the_diagnostic_then_sees_knowledge_and_path(
+    live_server, transactional_db, browser_page
+):  # type: ignore[no-untyped-def]
+    """The learner-model pages end to end, through htmx: diagnostic, My knowledge, My path."""
+    from tutor.models import DiagnosticSession, LearnerGoal
+    from tutor.services.demo import demo_load
+
+    demo = demo_load()
+    page = browser_page
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Username").fill("student")
+    page.get_by_label("Password").fill(demo.new_passwords["student"])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Your courses").wait_for()
+
+    page.goto(f"{live_server.url}/courses/{demo.course.slug}/")
+    page.get_by_role("link", name="Diagnostic test").click()
+    page.get_by_role("button", name="Start the diagnostic").click()
+    asked = 0
+    result = page.get_by_role("heading", name="Your diagnostic result")
+    while not result.count():
+        heading = page.locator("#diagnostic-progress")
+        heading.wait_for()
+        number = heading.inner_text()
+        assert asked < 40, "the diagnostic must stop"
+        if page.locator("#diagnostic-question input[type=radio]").count():
+            page.locator("#diagnostic-question input[type=radio]").first.check()
+        else:
+            page.locator("#answer").fill("1 V")
+        page.get_by_role("button", name="Next").click()
+        asked += 1
+        # htmx swaps the next question in place, or sends the browser to the result
+        page.wait_for_function(
+            "n => !document.querySelector('#diagnostic-progress')"
+            " || document.querySelector('#diagnostic-progress').innerText !== n", arg=number)
+        page.wait_for_load_state()
+    result.wait_for()
+    session = DiagnosticSession.objects.get(learner__username="student")
+    assert session.status == "finished" and session.attempts.count() == asked
+
+    page.goto(f"{live_server.url}/courses/{demo.course.slug}/knowledge/")
+    page.get_by_role("heading", name="My knowledge").wait_for()
+    assert page.locator("svg[role=img] title").count() >= 1
+    assert page.locator("table tbody tr").count() == demo.course.concepts.count()
+
+    page.goto(f"{live_server.url}/courses/{demo.course.slug}/path/")
+    goals = page.locator("details", has=page.locator("summary", has_text="Choose your goals"))
+    if goals.get_attribute("open") is None:  # open while no goal is chosen; open it otherwise
+        goals.locator("summary").click()
+    page.get_by_label("Ohm's law", exact=True).check()
+    page.get_by_role("button", name="Save goals and update my path").click()
+    page.get_by_text("You aim at").wait_for()
+    assert "Ohm" in page.locator("#path-body").inner_text()
+    assert list(LearnerGoal.objects.filter(learner__username="student")
+                .values_list("concept__key", flat=True)) == ["ohms-law"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "my-path.png"), full_page=True)
