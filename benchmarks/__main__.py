@@ -18,7 +18,8 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
-    parser.add_argument("names", nargs="*", help="which benchmarks (e.g. circuits irt); all if none")
+    parser.add_argument("names", nargs="*",
+                        help="which benchmarks (e.g. circuits irt); all if none")
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
     args = parser.parse_args()
     scripts = sorted(HERE.glob("bench_*.py"))
