@@ -5,60 +5,36 @@ temporary directory that is also its ``HOME`` and ``SPICE_SCRIPTS``, so ngspice 
 ``spinit`` nor a ``.spiceinit`` to run. It caps its own address space, and exits when its
 parent goes away.
 
-Protocol: frames of a 4-byte big-endian length and a JSON object, on the stdin/stdout pipes it
-was started with. The process's real file descriptors 0, 1 and 2 are then pointed at
-``/dev/null``, because ngspice prints some lines straight to stdout and stderr and they must not
-corrupt the frames. The first frame out is ``{"ready": true, ...}``; then for each job frame in,
-one reply ``{"ok": true, "result": ...}`` or ``{"ok": false, "error": kind, "message": ...}``.
-A ``{"op": "stop"}`` frame ends the worker.
+Protocol: frames of a 4-byte big-endian length and a compact binary body
+(:mod:`circuits._wire`), on the stdin/stdout pipes it was started with. The process's real file
+descriptors 0, 1 and 2 are then pointed at ``/dev/null``, because ngspice prints some lines
+straight to stdout and stderr and they must not corrupt the frames. The first frame out is a
+ready frame (pid and ngspice version); then for each job frame in, one result or error frame. A
+stop frame ends the worker.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import resource
-import struct
 import sys
 import threading
 import time
-from typing import IO, Any
 
-__all__ = ["main", "read_frame", "write_frame"]
+from circuits._wire import (
+    STOP,
+    FrameError,
+    FrameReader,
+    decode_job,
+    encode_error,
+    encode_ready,
+    encode_result,
+    write_frame,
+)
 
-_HEADER = struct.Struct(">I")
-MAX_FRAME = 64 * 1024 * 1024
-
-
-def write_frame(stream: IO[bytes], message: dict[str, Any]) -> None:
-    """Write one length-prefixed JSON frame."""
-    data = json.dumps(message, separators=(",", ":")).encode("utf-8")
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def _read_exact(stream: IO[bytes], n: int) -> bytes:
-    chunks = []
-    while n:
-        chunk = stream.read(n)
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
-def read_frame(stream: IO[bytes]) -> dict[str, Any]:
-    """Read one frame; raise EOFError when the other side has gone."""
-    (length,) = _HEADER.unpack(_read_exact(stream, _HEADER.size))
-    if length > MAX_FRAME:
-        raise EOFError
-    message = json.loads(_read_exact(stream, length))
-    if not isinstance(message, dict):
-        raise EOFError
-    return message
+__all__ = ["main"]
 
 
 def _watch_parent(parent: int) -> None:
@@ -70,33 +46,34 @@ def _watch_parent(parent: int) -> None:
         time.sleep(0.5)
 
 
-def _serve(inp: IO[bytes], out: IO[bytes]) -> None:
+def _serve(inp: int, out: int) -> None:
     from circuits.engine import NgspiceEngine
     from circuits.errors import ConvergenceError, SimulationError
-    from circuits.spice import Job
 
     engine = NgspiceEngine.instance()
-    write_frame(out, {"ready": True, "pid": os.getpid(), "ngspice": engine.version})
+    write_frame(out, encode_ready(os.getpid(), str(engine.version)))
+    reader = FrameReader(inp)
     while True:
         try:
-            message = read_frame(inp)
+            body = reader.read()
         except EOFError:
             return
-        if message.get("op") == "stop":
+        if body == STOP:
             return
+        kind = "simulation"
         try:
-            job = Job.from_dict(message["job"])
-            result = engine.run(job)
-            reply: dict[str, Any] = {"ok": True, "result": result.to_dict()}
+            reply = encode_result(engine.run(decode_job(body or b"")), exited=engine.exited)
+        except FrameError as exc:
+            reply = encode_error(kind, f"bad job: {exc}", exited=engine.exited)
         except ConvergenceError as exc:
-            reply = {"ok": False, "error": "convergence", "message": str(exc)}
+            reply = encode_error("convergence", str(exc), exited=engine.exited)
         except SimulationError as exc:
-            reply = {"ok": False, "error": "simulation", "message": str(exc)}
+            reply = encode_error(kind, str(exc), exited=engine.exited)
         except MemoryError:
-            reply = {"ok": False, "error": "memory", "message": "the simulation ran out of memory"}
+            reply = encode_error("memory", "the simulation ran out of memory",
+                                 exited=engine.exited)
         except (KeyError, TypeError, ValueError) as exc:
-            reply = {"ok": False, "error": "simulation", "message": f"bad job: {exc}"}
-        reply["exited"] = engine.exited
+            reply = encode_error(kind, f"bad job: {exc}", exited=engine.exited)
         write_frame(out, reply)
         if engine.exited:
             return
@@ -109,8 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-mb", type=int, default=0)
     args = parser.parse_args(argv)
 
-    inp = os.fdopen(os.dup(0), "rb", buffering=0)
-    out = os.fdopen(os.dup(1), "wb", buffering=0)
+    inp, out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)

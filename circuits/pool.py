@@ -45,7 +45,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from circuits._worker import read_frame, write_frame
+from circuits._wire import (
+    STOP,
+    Error,
+    FrameReader,
+    Ready,
+    decode_reply,
+    encode_job,
+    write_frame,
+)
 from circuits.errors import ConvergenceError, SimulationError, SimulationTimeout
 from circuits.spice import Job, RawResult
 
@@ -58,6 +66,7 @@ __all__ = [
 ]
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+_WORKER_MODULE = "circuits._worker"  # tests put a misbehaving stand-in here
 
 
 class Runner(Protocol):
@@ -92,7 +101,7 @@ class _Worker:
             PYTHONDONTWRITEBYTECODE="1",
         )
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-m", "circuits._worker", "--parent", str(os.getpid()),
+            [sys.executable, "-m", _WORKER_MODULE, "--parent", str(os.getpid()),
              "--memory-mb", str(memory_mb)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -105,30 +114,32 @@ class _Worker:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.stdin: IO[bytes] = self.proc.stdin
         self.stdout: IO[bytes] = self.proc.stdout
+        self._in = self.stdin.fileno()
+        self._poller = select.poll()
+        self._poller.register(self.stdout.fileno(), select.POLLIN)
+        self._reader = FrameReader(self.stdout.fileno(), self._wait)
         self.ready = False
         self.jobs = 0
-        self.info: dict[str, Any] = {}
+        self.info: Ready | None = None
 
     @property
     def pid(self) -> int:
         return self.proc.pid
 
-    def _wait_readable(self, deadline: float) -> bool:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return False
-        readable, _, _ = select.select([self.stdout], [], [], remaining)
-        return bool(readable)
+    def _wait(self, seconds: float | None) -> bool:
+        # poll() takes milliseconds and rounds up, so a deadline is never cut short.
+        return bool(self._poller.poll(None if seconds is None else seconds * 1000.0))
 
-    def receive(self, deadline: float) -> dict[str, Any] | None:
-        """The next frame, or None at the deadline. EOFError if the worker died."""
-        if not self._wait_readable(deadline):
-            return None
-        # The header has arrived; a well-behaved worker sends the rest at once.
-        return read_frame(self.stdout)
+    def receive(self, deadline: float) -> tuple[Ready | RawResult | Error, bool] | None:
+        """The next frame and the worker's exited flag, or None at the deadline.
 
-    def send(self, message: dict[str, Any]) -> None:
-        write_frame(self.stdin, message)
+        Raises EOFError if the worker died (FrameError if it sent something malformed).
+        """
+        body = self._reader.read(deadline)
+        return None if body is None else decode_reply(body)
+
+    def send(self, body: bytes) -> None:
+        write_frame(self._in, body)
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -139,7 +150,7 @@ class _Worker:
 
     def stop(self) -> None:
         try:
-            self.send({"op": "stop"})
+            self.send(STOP)
             self.proc.wait(timeout=2)
         except (OSError, subprocess.TimeoutExpired, ValueError):
             self.kill()
@@ -229,11 +240,11 @@ class SimulationPool:
             frame = worker.receive(time.monotonic() + self.startup_timeout_s)
         except (EOFError, OSError, ValueError):
             frame = None
-        if not frame or not frame.get("ready"):
+        if frame is None or not isinstance(frame[0], Ready):
             self._discard(worker)
             raise SimulationError("the simulation worker failed to start")
         worker.ready = True
-        worker.info = frame
+        worker.info = frame[0]
 
     @property
     def pids(self) -> list[int]:
@@ -276,9 +287,10 @@ class SimulationPool:
             self._release(worker)
         return self._decode(reply)
 
-    def _exchange(self, worker: _Worker, job: Job, limit: float) -> dict[str, Any]:
+    def _exchange(self, worker: _Worker, job: Job, limit: float) -> RawResult | Error:
+        body = encode_job(job)
         try:
-            worker.send({"op": "run", "job": job.to_dict()})
+            worker.send(body)
             reply = worker.receive(time.monotonic() + limit)
         except (EOFError, OSError, ValueError):
             code = worker.proc.poll()
@@ -291,11 +303,15 @@ class SimulationPool:
             self._discard(worker)
             raise SimulationTimeout(f"the simulation took longer than {limit:g} s and was stopped")
         worker.jobs += 1
-        if reply.get("exited"):
+        message, exited = reply
+        if isinstance(message, Ready):  # only the first frame may say this
+            self._discard(worker)
+            raise SimulationError("the simulation worker sent an unexpected reply")
+        if exited:
             self._discard(worker)
         elif worker.jobs >= self.max_jobs_per_worker:
             self._retire(worker)
-        return reply
+        return message
 
     def _release(self, worker: _Worker | None) -> None:
         if worker is not None and worker not in self._all:
@@ -313,11 +329,11 @@ class SimulationPool:
         self._idle.put(worker)
 
     @staticmethod
-    def _decode(reply: dict[str, Any]) -> RawResult:
-        if reply.get("ok"):
-            return RawResult.from_dict(reply["result"])
-        message = str(reply.get("message", "the simulation failed"))
-        if reply.get("error") == "convergence":
+    def _decode(reply: RawResult | Error) -> RawResult:
+        if isinstance(reply, RawResult):
+            return reply
+        message = reply.message or "the simulation failed"
+        if reply.kind == "convergence":
             raise ConvergenceError(message)
         raise SimulationError(message)
 
