@@ -289,6 +289,8 @@ def diagnose(
     unit = expected.unit
 
     def matches(value: float, target: float, u: str = unit) -> bool:
+        if u != "deg":  # _difference inlined: this runs for every candidate of a big circuit
+            return abs(value - target) <= max(rel_tol * abs(target), abs_tol)
         return _difference(value, target, u) <= max(rel_tol * abs(target), abs_tol)
 
     percent = f"{rel_tol * 100:g} %"
@@ -321,9 +323,9 @@ def diagnose(
         if e != 0 and unit != "deg" and matches(g / factor, e):
             return Diagnosis("factor-1000", f"Your answer is {words}: check the unit prefix "
                              "(for example mA against A, or kΩ against Ω).", None)
+    asked = (str(ask), ask.base)
     others = [c for c in candidates
-              if c.unit == unit and c.name not in (str(ask), ask.base)
-              and not matches(c.value, e)]
+              if c.unit == unit and c.name not in asked and not matches(c.value, e)]
     for c in others:
         if matches(g, c.value):
             return Diagnosis("other-quantity",

@@ -405,14 +405,21 @@ def check_job(job: Job) -> None:
     SimulationError
         If any line or the command does not match the rebuilt-deck grammar.
     """
-    lines = job.deck.split("\n")
+    _check_deck(job.deck)
+    if not _SAFE_COMMAND.fullmatch(job.analysis.command()):
+        raise SimulationError("refusing an analysis command")
+
+
+@functools.lru_cache(maxsize=64)
+def _check_deck(deck: str) -> None:
+    # Cached: a worker sees the same few decks again and again (every student answering one
+    # item), and a verdict on a string does not change. Refusals raise, so they are not cached.
+    lines = deck.split("\n")
     if not lines or lines[0] != TITLE or lines[-1] != ".end":
         raise SimulationError("refusing a deck that was not built by circuits.spice")
     for line in lines[1:-1]:
         if line != DIODE_MODEL and not _SAFE_LINE.fullmatch(line):
             raise SimulationError(f"refusing deck line {line[:60]!r}")
-    if not _SAFE_COMMAND.fullmatch(job.analysis.command()):
-        raise SimulationError("refusing an analysis command")
 
 
 _CONVERGENCE = re.compile(
