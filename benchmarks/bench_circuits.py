@@ -82,10 +82,14 @@ class Bare:
         logging.getLogger("PySpice").setLevel(logging.CRITICAL)
 
         class Quiet(NgSpiceShared):  # type: ignore[misc]
-            def send_char(self, message: str, ngspice_id: int) -> int:
+            # The C callbacks themselves, as circuits.engine has them: PySpice's versions log
+            # and keep every output line, which no lean integration would pay for.
+            @staticmethod
+            def _send_char(message, ngspice_id: int, user_data) -> int:
                 return 0
 
-            def send_stat(self, message: str, ngspice_id: int) -> int:
+            @staticmethod
+            def _send_stat(message, ngspice_id: int, user_data) -> int:
                 return 0
 
         self.ffi = ffi
