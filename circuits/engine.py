@@ -109,18 +109,21 @@ class NgspiceEngine:
 
     def _last_values(self, plot: str) -> dict[str, complex | float]:
         """The last value of every vector, without numpy (an operating point is one value)."""
-        ffi = self._ffi
-        names = self._lib.ngSpice_AllVecs(plot.encode("ascii"))
+        ffi, lib, null = self._ffi, self._lib, self._ffi.NULL
+        prefix = plot.encode("ascii") + b"."
+        names = lib.ngSpice_AllVecs(prefix[:-1])
         out: dict[str, complex | float] = {}
         i = 0
-        while names[i] != ffi.NULL:
+        while names[i] != null:
             name = ffi.string(names[i])
-            info = self._lib.ngGet_Vec_Info(plot.encode("ascii") + b"." + name)
+            info = lib.ngGet_Vec_Info(prefix + name)
             i += 1
-            if info == ffi.NULL or info.v_length == 0:
+            if info == null:
                 continue
             n = info.v_length - 1
-            if info.v_compdata == ffi.NULL:
+            if n < 0:
+                continue
+            if info.v_compdata == null:
                 out[name.decode("ascii", "replace")] = float(info.v_realdata[n])
             else:
                 c = info.v_compdata[n]

@@ -427,6 +427,8 @@ _CONVERGENCE = re.compile(
     r"singular matrix|iteration limit reached",
     re.IGNORECASE,
 )
+# Every line _FAILURE matches contains one of these, in any letter case.
+_FAILURE_WORDS = ("error", "aborted", "doanalyses:", "not parsed")
 _FAILURE = re.compile(
     r"^(?:stderr )?(?:error\b|.*simulation\(s\) aborted|doanalyses:|.*circuit not parsed)",
     re.IGNORECASE,
@@ -458,6 +460,9 @@ def classify_failure(chatter: list[str]) -> SimulationError | None:
     ...                   "stderr op simulation(s) aborted"])
     ConvergenceError('ngspice did not converge: Error: Transient op failed, timestep too small')
     """
+    text = "\n".join(chatter).lower()
+    if not any(word in text for word in _FAILURE_WORDS):
+        return None  # the usual case, without running the regular expression on every line
     failures = [line for line in chatter if _FAILURE.match(line)]
     if not failures:
         return None
