@@ -28,7 +28,9 @@ Bodies
 
 from __future__ import annotations
 
+import math
 import os
+import select
 import struct
 import time
 from array import array
@@ -44,12 +46,14 @@ __all__ = [
     "FrameError",
     "FrameReader",
     "Ready",
+    "SpinWait",
     "decode_job",
     "decode_reply",
     "encode_error",
     "encode_job",
     "encode_ready",
     "encode_result",
+    "spin_after",
     "write_frame",
 ]
 
@@ -116,11 +120,18 @@ def _text(body: memoryview, at: int, n: int) -> tuple[str, int]:
 # -- jobs ---------------------------------------------------------------------------------------
 
 
-def encode_job(job: Job) -> bytes:
-    """The body of a job frame."""
+_SPIN_AFTER = 1 << 6
+
+
+def encode_job(job: Job, *, spin_after: bool = False) -> bytes:
+    """The body of a job frame.
+
+    ``spin_after`` asks the worker to poll for its next job for a while after replying (see
+    :class:`SpinWait`): worth it only when the caller has nothing else running.
+    """
     a = job.analysis
     numbers = (a.stop, a.step, a.fstart, a.fstop, job.at, job.points)
-    flags = 0
+    flags = _SPIN_AFTER if spin_after else 0
     for bit, value in enumerate(numbers):
         if value is None:
             flags |= 1 << bit
@@ -133,6 +144,11 @@ def encode_job(job: Job) -> bytes:
     except struct.error as exc:
         raise SimulationError(f"cannot send this job to a worker: {exc}") from None
     return b"".join((head, _LEN.pack(len(deck)), deck, waves))
+
+
+def spin_after(body: bytes) -> bool:
+    """Whether a job frame asks its worker to spin after replying."""
+    return len(body) > 1 and body[:1] == b"J" and bool(body[1] & _SPIN_AFTER)
 
 
 def decode_job(body: bytes) -> Job:
@@ -275,6 +291,52 @@ def decode_reply(body: bytes) -> tuple[Ready | RawResult | Error, bool]:
 
 
 # -- frames on file descriptors -----------------------------------------------------------------
+
+
+class SpinWait:
+    """Wait until a descriptor is readable, polling it for a short, bounded time before sleeping.
+
+    Waking a process that sleeps on another, idle virtual CPU costs the waker an
+    inter-processor interrupt through the hypervisor and the sleeper a late start: tens of
+    microseconds each way, as long as ngspice takes to solve a small circuit. A process that
+    polls instead of sleeping needs no wake-up. The spin adapts: after a wait longer than
+    ``spin_s`` the next wait sleeps at once, so a worker idle between sparse requests, or a
+    caller waiting for a long transient, burns no CPU; a short wait turns spinning back on.
+
+    Parameters
+    ----------
+    fd : int
+        The descriptor to wait on.
+    spin_s : float
+        Longest spin, in seconds; 0 never spins.
+    """
+
+    def __init__(self, fd: int, spin_s: float) -> None:
+        self._poller = select.poll()
+        self._poller.register(fd, select.POLLIN)
+        self.spin_s = spin_s
+        self.last_s = 0.0
+        """How long the last wait took (for the adaptive rule, and for tests)."""
+
+    def __call__(self, seconds: float | None, *, spin: bool = True) -> bool:
+        """True when readable, False after ``seconds`` (``None``: no limit)."""
+        poll = self._poller.poll
+        clock = time.perf_counter
+        start = clock()
+        limit = math.inf if seconds is None else seconds
+        if spin and self.spin_s > 0 and self.last_s <= self.spin_s:
+            end = start + min(self.spin_s, limit)
+            while True:
+                if poll(0):
+                    self.last_s = clock() - start
+                    return True
+                if clock() >= end:
+                    break
+        remaining = limit - (clock() - start)
+        # poll() takes milliseconds and rounds up, so a deadline is never cut short.
+        ready = bool(poll(None if seconds is None else max(remaining, 0.0) * 1000.0))
+        self.last_s = clock() - start
+        return ready
 
 
 def write_frame(fd: int, body: bytes) -> None:

@@ -27,10 +27,12 @@ from circuits._wire import (
     STOP,
     FrameError,
     FrameReader,
+    SpinWait,
     decode_job,
     encode_error,
     encode_ready,
     encode_result,
+    spin_after,
     write_frame,
 )
 
@@ -46,23 +48,26 @@ def _watch_parent(parent: int) -> None:
         time.sleep(0.5)
 
 
-def _serve(inp: int, out: int) -> None:
+def _serve(inp: int, out: int, spin_s: float = 0.0) -> None:
     from circuits.engine import NgspiceEngine
     from circuits.errors import ConvergenceError, SimulationError
 
     engine = NgspiceEngine.instance()
     write_frame(out, encode_ready(os.getpid(), str(engine.version)))
-    reader = FrameReader(inp)
+    waiter = SpinWait(inp, spin_s)
+    spin = False
+    reader = FrameReader(inp, lambda seconds: waiter(seconds, spin=spin))
     while True:
         try:
             body = reader.read()
         except EOFError:
             return
-        if body == STOP:
+        if body is None or body == STOP:  # None: no deadline was given, so never
             return
+        spin = spin_after(body)
         kind = "simulation"
         try:
-            reply = encode_result(engine.run(decode_job(body or b"")), exited=engine.exited)
+            reply = encode_result(engine.run(decode_job(body)), exited=engine.exited)
         except FrameError as exc:
             reply = encode_error(kind, f"bad job: {exc}", exited=engine.exited)
         except ConvergenceError as exc:
@@ -84,6 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m circuits._worker")
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("--memory-mb", type=int, default=0)
+    parser.add_argument("--spin-us", type=int, default=0)
     args = parser.parse_args(argv)
 
     inp, out = os.dup(0), os.dup(1)
@@ -100,7 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     threading.Thread(target=_watch_parent, args=(args.parent,), daemon=True).start()
     with contextlib.suppress(BrokenPipeError):
-        _serve(inp, out)
+        _serve(inp, out, args.spin_us * 1e-6)
     os._exit(0)  # skip interpreter teardown: ngspice's atexit handlers can hang or crash
 
 

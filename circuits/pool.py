@@ -33,7 +33,6 @@ import atexit
 import contextlib
 import os
 import queue
-import select
 import shutil
 import subprocess
 import sys
@@ -50,6 +49,7 @@ from circuits._wire import (
     Error,
     FrameReader,
     Ready,
+    SpinWait,
     decode_reply,
     encode_job,
     write_frame,
@@ -80,7 +80,7 @@ class Runner(Protocol):
 class _Worker:
     """One worker process and its pipes."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, spin_s: float = 0.0) -> None:
         self.workdir = tempfile.mkdtemp(prefix="kirchhoff-ngspice-")
         env = {
             key: value
@@ -92,6 +92,7 @@ class _Worker:
             SPICE_SCRIPTS=self.workdir,
             SPICE_LIB_DIR=self.workdir,
             TMPDIR=self.workdir,
+            TZ="UTC",  # without it, every ngspice run stats /etc/localtime
             OMP_NUM_THREADS="1",
             OPENBLAS_NUM_THREADS="1",
             MKL_NUM_THREADS="1",
@@ -102,7 +103,7 @@ class _Worker:
         )
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, no shell
             [sys.executable, "-m", _WORKER_MODULE, "--parent", str(os.getpid()),
-             "--memory-mb", str(memory_mb)],
+             "--memory-mb", str(memory_mb), "--spin-us", str(round(spin_s * 1e6))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -115,8 +116,9 @@ class _Worker:
         self.stdin: IO[bytes] = self.proc.stdin
         self.stdout: IO[bytes] = self.proc.stdout
         self._in = self.stdin.fileno()
-        self._poller = select.poll()
-        self._poller.register(self.stdout.fileno(), select.POLLIN)
+        self._waiter = SpinWait(self.stdout.fileno(), spin_s)
+        self.spin = False
+        """Whether the next wait for a reply may spin (set by the pool for each job)."""
         self._reader = FrameReader(self.stdout.fileno(), self._wait)
         self.ready = False
         self.jobs = 0
@@ -127,8 +129,7 @@ class _Worker:
         return self.proc.pid
 
     def _wait(self, seconds: float | None) -> bool:
-        # poll() takes milliseconds and rounds up, so a deadline is never cut short.
-        return bool(self._poller.poll(None if seconds is None else seconds * 1000.0))
+        return self._waiter(seconds, spin=self.spin)
 
     def receive(self, deadline: float) -> tuple[Ready | RawResult | Error, bool] | None:
         """The next frame and the worker's exited flag, or None at the deadline.
@@ -178,6 +179,13 @@ class SimulationPool:
         Replace a worker after this many jobs, bounding any slow leak in ngspice.
     startup_timeout_s : float
         Time allowed for a new worker to load Python, PySpice and ngspice.
+    spin_us : float
+        Before sleeping until a reply comes (the caller) or the next job comes (a worker), poll
+        the pipe for up to this many microseconds, adaptively (see
+        :class:`circuits._wire.SpinWait`): on a virtual machine, waking a process that sleeps
+        on another CPU costs about as much as ngspice takes for a small circuit. The caller
+        spins only while its job is the only one running, so client threads never spin
+        against each other for the interpreter lock. 0 turns spinning off.
 
     Notes
     -----
@@ -194,16 +202,19 @@ class SimulationPool:
         *,
         max_jobs_per_worker: int = 20000,
         startup_timeout_s: float = 60.0,
+        spin_us: float = 500.0,
     ) -> None:
         if workers < 1:
             raise ValueError("a pool needs at least one worker")
-        if timeout_s <= 0 or memory_mb < 0:
-            raise ValueError("timeout_s must be positive and memory_mb not negative")
+        if timeout_s <= 0 or memory_mb < 0 or spin_us < 0:
+            raise ValueError("timeout_s must be positive, memory_mb and spin_us not negative")
         self.workers = workers
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
         self.max_jobs_per_worker = max_jobs_per_worker
         self.startup_timeout_s = startup_timeout_s
+        self.spin_s = spin_us * 1e-6
+        self._running = 0
         self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
@@ -217,7 +228,7 @@ class SimulationPool:
     # -- workers --------------------------------------------------------------------------
 
     def _start(self) -> _Worker:
-        worker = _Worker(self.memory_mb)
+        worker = _Worker(self.memory_mb, self.spin_s)
         with self._lock:
             self._all.add(worker)
         return worker
@@ -278,17 +289,23 @@ class SimulationPool:
             raise SimulationError("this pool belongs to another process (use default_pool())")
         limit = self.timeout_s if timeout_s is None else timeout_s
         worker = self._idle.get()
+        with self._lock:
+            self._running += 1
+            alone = self._running == 1
         try:
             if worker is None:
                 worker = self._start()
             self._ensure_ready(worker)
+            worker.spin = alone
             reply = self._exchange(worker, job, limit)
         finally:
+            with self._lock:
+                self._running -= 1
             self._release(worker)
         return self._decode(reply)
 
     def _exchange(self, worker: _Worker, job: Job, limit: float) -> RawResult | Error:
-        body = encode_job(job)
+        body = encode_job(job, spin_after=worker.spin)
         try:
             worker.send(body)
             reply = worker.receive(time.monotonic() + limit)

@@ -18,12 +18,14 @@ from circuits._wire import (
     FrameError,
     FrameReader,
     Ready,
+    SpinWait,
     decode_job,
     decode_reply,
     encode_error,
     encode_job,
     encode_ready,
     encode_result,
+    spin_after,
     write_frame,
 )
 from circuits.errors import SimulationError, SimulationTimeout
@@ -51,9 +53,11 @@ jobs = st.builds(
 )
 
 
-@given(jobs)
-def test_a_job_survives_the_trip_unchanged(job):
-    assert decode_job(encode_job(job)) == job
+@given(jobs, st.booleans())
+def test_a_job_survives_the_trip_unchanged(job, spin):
+    body = encode_job(job, spin_after=spin)
+    assert decode_job(body) == job
+    assert spin_after(body) is spin
 
 
 @given(st.dictionaries(names, numbers, max_size=20),
@@ -182,10 +186,12 @@ def fake_worker(monkeypatch):
 JOB = Job("* kirchhoff deck\nV1 n1 0 DC 1.0\nR2 n1 0 1000.0\n.end", Analysis("op"))
 
 
+@pytest.mark.parametrize("spin_us", [0, 500])
 @pytest.mark.parametrize("mode", ["die-mid-frame", "garbage"])
-def test_a_worker_that_dies_or_babbles_mid_reply_gives_the_crash_error(fake_worker, mode):
+def test_a_worker_that_dies_or_babbles_mid_reply_gives_the_crash_error(fake_worker, mode,
+                                                                       spin_us):
     fake_worker(mode)
-    with pool_module.SimulationPool(workers=1, timeout_s=10.0) as pool:
+    with pool_module.SimulationPool(workers=1, timeout_s=10.0, spin_us=spin_us) as pool:
         (pid,) = pool.pids
         with pytest.raises(SimulationError, match="crashed") as info:
             pool.run(JOB)
@@ -193,9 +199,10 @@ def test_a_worker_that_dies_or_babbles_mid_reply_gives_the_crash_error(fake_work
         assert pool.replaced == 1 and pid not in pool.pids
 
 
-def test_a_worker_that_hangs_mid_reply_still_hits_the_time_limit(fake_worker):
+@pytest.mark.parametrize("spin_us", [0, 500])
+def test_a_worker_that_hangs_mid_reply_still_hits_the_time_limit(fake_worker, spin_us):
     fake_worker("hang-mid-frame")
-    with pool_module.SimulationPool(workers=1, timeout_s=1.0) as pool:
+    with pool_module.SimulationPool(workers=1, timeout_s=1.0, spin_us=spin_us) as pool:
         (pid,) = pool.pids
         started = time.monotonic()
         with pytest.raises(SimulationTimeout, match="longer than 1 s"):
@@ -210,3 +217,68 @@ def test_a_second_ready_frame_is_refused(fake_worker):
         with pytest.raises(SimulationError, match="unexpected reply"):
             pool.run(JOB)
         assert pool.replaced == 1
+
+
+def test_spinning_returns_as_soon_as_data_arrives():
+    r, w = _pipe()
+    try:
+        wait = SpinWait(r, spin_s=0.5)
+        threading.Timer(0.005, os.write, args=(w, b"x")).start()
+        assert wait(5.0)
+        assert wait.last_s < 0.4
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_spinning_stops_after_a_wait_longer_than_the_spin():
+    r, w = _pipe()
+    try:
+        wait = SpinWait(r, spin_s=0.2)
+        cpu = time.process_time()
+        assert not wait(0.3)  # spins 0.2 s, then sleeps
+        assert time.process_time() - cpu > 0.1
+        assert wait.last_s >= 0.3
+        cpu = time.process_time()
+        assert not wait(0.3)  # the last wait was long: sleeps at once
+        assert time.process_time() - cpu < 0.05
+        os.write(w, b"x")
+        assert wait(1.0)  # a short wait turns spinning back on
+        assert wait.last_s <= wait.spin_s
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_spinning_never_outlasts_the_deadline():
+    r, w = _pipe()
+    try:
+        wait = SpinWait(r, spin_s=5.0)
+        started = time.monotonic()
+        assert not wait(0.05)
+        assert time.monotonic() - started < 1.0
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_a_caller_with_other_jobs_running_does_not_spin(pool):
+    barrier = threading.Barrier(2)
+    seen = []
+    original = pool._exchange
+
+    def exchange(worker, job, limit):
+        seen.append(worker.spin)
+        barrier.wait(timeout=10)  # both jobs are running now
+        return original(worker, job, limit)
+
+    pool._exchange = exchange
+    try:
+        threads = [threading.Thread(target=pool.run, args=(JOB,)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        del pool._exchange
+    assert sorted(seen) == [False, True]  # only the first, alone when it started, may spin
