@@ -293,6 +293,40 @@ def decode_reply(body: bytes) -> tuple[Ready | RawResult | Error, bool]:
 # -- frames on file descriptors -----------------------------------------------------------------
 
 
+class _Crowding:
+    """Whether more threads are runnable right now than this process has CPUs for.
+
+    Read from the kernel's count of runnable threads (``/proc/loadavg``, which counts the reader
+    too) at most every 50 ms. On a crowded machine a spinning process takes the CPU time the
+    process it waits for needs, so spinning makes waits longer, not shorter.
+    """
+
+    PATH = "/proc/loadavg"
+
+    def __init__(self) -> None:
+        try:
+            self.cpus = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):
+            self.cpus = os.cpu_count() or 1
+        self._checked = -math.inf
+        self._crowded = False
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if now - self._checked >= 0.05:
+            self._checked = now
+            try:
+                with open(self.PATH, "rb") as fh:
+                    running = int(fh.read().split()[3].split(b"/")[0])
+            except (OSError, ValueError, IndexError):
+                running = 0  # no count to go by: spinning is still bounded
+            self._crowded = running > self.cpus
+        return self._crowded
+
+
+crowded = _Crowding()
+
+
 class SpinWait:
     """Wait until a descriptor is readable, polling it for a short, bounded time before sleeping.
 
@@ -302,6 +336,7 @@ class SpinWait:
     polls instead of sleeping needs no wake-up. The spin adapts: after a wait longer than
     ``spin_s`` the next wait sleeps at once, so a worker idle between sparse requests, or a
     caller waiting for a long transient, burns no CPU; a short wait turns spinning back on.
+    Nothing spins while more threads are runnable than there are CPUs (:data:`crowded`).
 
     Parameters
     ----------
@@ -324,7 +359,7 @@ class SpinWait:
         clock = time.perf_counter
         start = clock()
         limit = math.inf if seconds is None else seconds
-        if spin and self.spin_s > 0 and self.last_s <= self.spin_s:
+        if spin and self.spin_s > 0 and self.last_s <= self.spin_s and not crowded():
             end = start + min(self.spin_s, limit)
             while True:
                 if poll(0):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from circuits import _wire
 from circuits import pool as pool_module
 from circuits._wire import (
     STOP,
@@ -219,7 +220,13 @@ def test_a_second_ready_frame_is_refused(fake_worker):
         assert pool.replaced == 1
 
 
-def test_spinning_returns_as_soon_as_data_arrives():
+@pytest.fixture
+def quiet_machine(monkeypatch):
+    """Spinning is allowed whatever else this machine is running."""
+    monkeypatch.setattr(_wire, "crowded", lambda: False)
+
+
+def test_spinning_returns_as_soon_as_data_arrives(quiet_machine):
     r, w = _pipe()
     try:
         wait = SpinWait(r, spin_s=0.5)
@@ -231,7 +238,7 @@ def test_spinning_returns_as_soon_as_data_arrives():
         os.close(w)
 
 
-def test_spinning_stops_after_a_wait_longer_than_the_spin():
+def test_spinning_stops_after_a_wait_longer_than_the_spin(quiet_machine):
     r, w = _pipe()
     try:
         wait = SpinWait(r, spin_s=0.2)
@@ -250,7 +257,7 @@ def test_spinning_stops_after_a_wait_longer_than_the_spin():
         os.close(w)
 
 
-def test_spinning_never_outlasts_the_deadline():
+def test_spinning_never_outlasts_the_deadline(quiet_machine):
     r, w = _pipe()
     try:
         wait = SpinWait(r, spin_s=5.0)
@@ -282,3 +289,31 @@ def test_a_caller_with_other_jobs_running_does_not_spin(pool):
     finally:
         del pool._exchange
     assert sorted(seen) == [False, True]  # only the first, alone when it started, may spin
+
+
+def test_nothing_spins_on_a_crowded_machine(monkeypatch):
+    monkeypatch.setattr(_wire, "crowded", lambda: True)
+    r, w = _pipe()
+    try:
+        wait = SpinWait(r, spin_s=0.3)
+        cpu = time.process_time()
+        assert not wait(0.3)
+        assert time.process_time() - cpu < 0.05
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+def test_crowding_is_read_from_the_count_of_runnable_threads(tmp_path, monkeypatch):
+    fake = tmp_path / "loadavg"
+    check = _wire._Crowding()
+    monkeypatch.setattr(check, "PATH", str(fake))
+    fake.write_text(f"0.50 0.40 0.30 {check.cpus}/300 12345\n")
+    assert not check()
+    fake.write_text(f"0.50 0.40 0.30 {check.cpus + 1}/300 12345\n")
+    assert not check()  # read again only after 50 ms
+    check._checked = float("-inf")
+    assert check()
+    fake.unlink()
+    check._checked = float("-inf")
+    assert not check()  # nothing to go by: spinning stays allowed, and bounded
