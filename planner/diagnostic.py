@@ -19,6 +19,7 @@ in :mod:`knowledge_graph`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,6 @@ from knowledge_graph.diagnosis import (
 )
 from knowledge_graph.graph import SkillGraph
 from knowledge_graph.knowledge_states import KnowledgeStateBelief
-from knowledge_graph.learner import guess_slip_from_2pl
 
 __all__ = [
     "Answer",
@@ -44,6 +44,7 @@ __all__ = [
     "DiagnosticItem",
     "DiagnosticResult",
     "expected_information_gain",
+    "f1_optimal_set",
     "next_item",
     "run_diagnostic",
 ]
@@ -112,26 +113,39 @@ class DiagnosticItem:
             Ability of a learner who has / has not mastered the concepts (see
             :func:`knowledge_graph.learner.guess_slip_from_2pl`).
 
+        Raises
+        ------
+        DiagnosticError
+            ``a <= 0`` or ``known_shift <= unknown_shift``.
+
         Examples
         --------
         >>> item = DiagnosticItem.from_irt("ohm-1", ["ohms-law"], b=-1.0, n_choices=4)
         >>> round(item.guess, 2), round(item.slip, 2), item.ability_slope
-        (0.35, 0.12, 0.4)
+        (0.38, 0.12, 0.4)
 
         Notes
         -----
-        Slip may go up to 0.6 here (a hard item is failed even by many who know the
-        concept) and guess is capped at 0.35 to keep ``guess + slip < 1``.
+        Guess and slip are the 2PL curve read at the two shifts, ``guess =
+        expit(a (unknown_shift - b))`` and ``slip = 1 - expit(a (known_shift - b))``,
+        so with ``ability_slope`` the item answers like the 2PL item it was built
+        from. A multiple-choice item lifts both P(correct) to at least
+        ``1 / n_choices`` (a blind guess); where that leaves nothing to tell masters
+        apart (a very hard multiple-choice item) the two are kept 0.01 apart so the
+        answer counts for almost nothing, and both probabilities stay in
+        [0.01, 0.99]. Earlier versions capped guess at 0.35 and slip at 0.6, which
+        made easy items look far more telling than they are (an easy item is
+        answered right by most learners who do not know its concept).
         """
-        guess, slip = guess_slip_from_2pl(
-            a,
-            b,
-            known_shift=known_shift,
-            unknown_shift=unknown_shift,
-            n_choices=n_choices,
-            max_guess=0.35,
-            max_slip=0.6,
-        )
+        if a <= 0 or known_shift <= unknown_shift:
+            raise DiagnosticError("need a > 0 and known_shift > unknown_shift")
+        right_unknown = 1.0 / (1.0 + math.exp(-a * (unknown_shift - b)))
+        right_known = 1.0 / (1.0 + math.exp(-a * (known_shift - b)))
+        if n_choices is not None and n_choices >= 2:
+            right_unknown = max(right_unknown, 1.0 / n_choices)
+            right_known = max(right_known, 1.0 / n_choices)
+        guess = min(max(right_unknown, 0.01), 0.98)
+        slip = 1.0 - min(max(right_known, guess + 0.01), 0.99)
         return cls(
             id=id,
             concepts=tuple(dict.fromkeys(concepts)),
@@ -181,6 +195,14 @@ class DiagnosticResult:
         P(known) of every concept; a :class:`~knowledge_graph.learner.LearnerModel`
         can start from it (``LearnerModel(graph, mastery=result.mastery)``).
     evidence : list of MisconceptionEvidence
+    weak_f1 : list of str
+        The set of concepts to call weak that maximises the *expected* F1 score of
+        weak concepts under the belief (:func:`f1_optimal_set`), in syllabus order.
+        It may include concepts with P(known) >= 0.5 or leave out some below: F1
+        rewards recall and precision jointly, not each concept on its own. Use it
+        where a report is scored as one set; ``weak`` stays the per-concept verdict.
+    expected_f1 : float or None
+        The expected F1 of ``weak_f1`` under the belief (None if not computed).
     """
 
     mastered: list[str]
@@ -190,6 +212,8 @@ class DiagnosticResult:
     uncertain: list[str] = field(default_factory=list)
     mastery: dict[str, float] = field(default_factory=dict)
     evidence: list[MisconceptionEvidence] = field(default_factory=list)
+    weak_f1: list[str] = field(default_factory=list)
+    expected_f1: float | None = None
 
 
 def _expit(x: FloatArray) -> FloatArray:
@@ -289,6 +313,77 @@ def expected_information_gain(
     h_after = pr * (_entropy(m_right) @ target) + (1.0 - pr) * (_entropy(m_wrong) @ target)
     out: FloatArray = h_now - h_after
     return out
+
+
+def f1_optimal_set(
+    positive: npt.ArrayLike, weights: npt.ArrayLike
+) -> tuple[npt.NDArray[np.intp], float]:
+    """The set of columns to report that maximises the expected F1 score over samples.
+
+    Parameters
+    ----------
+    positive : array of bool, shape (n_samples, n_items)
+        One row per sample of the truth (a particle): which items are positive
+        (for the diagnostic: which concepts are *not* known).
+    weights : array of float, shape (n_samples,)
+        Sample weights (normalised here).
+
+    Returns
+    -------
+    (columns, expected_f1) : (ndarray of int, float)
+        The chosen columns, ascending, and their expected F1. F1 of an empty report
+        against an empty truth counts as 1.
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, or weights that do not sum to a positive number.
+
+    Examples
+    --------
+    Three concepts; with weight 0.45 the learner lacks b and c, with 0.35 only a,
+    with 0.2 none. Every concept is more likely known than not, yet reporting all
+    three scores best on average:
+
+    >>> truth = [[False, True, True], [True, False, False], [False, False, False]]
+    >>> cols, ef1 = f1_optimal_set(truth, [0.45, 0.35, 0.2])
+    >>> cols.tolist(), round(ef1, 3)
+    ([0, 1, 2], 0.535)
+
+    Notes
+    -----
+    The candidates are the top-``k`` columns by marginal probability, for every
+    ``k``; the expected F1 of all of them is computed exactly over the samples in
+    O(S C log C) for S samples and C columns (a cumulative sum per sample). Among
+    sets of one size the top-``k`` one is the best whenever the items are
+    independent given the truth's size, and close to it otherwise; this is the
+    plug-in rule of Jansche and of Nan Ye et al. [1]_, applied to the joint sample
+    rather than to independent marginals. Ties go to the smaller set.
+
+    References
+    ----------
+    .. [1] N. Ye, K. M. A. Chai, W. S. Lee and H. L. Chieu, "Optimizing F-measures:
+       a tale of two approaches", *ICML* 2012.
+    """
+    pos = np.asarray(positive, dtype=bool)
+    w = np.asarray(weights, dtype=np.float64)
+    if pos.ndim != 2 or w.shape != (pos.shape[0],):
+        raise ValueError("positive must be (n_samples, n_items) and weights (n_samples,)")
+    total = w.sum()
+    if not total > 0:
+        raise ValueError("weights must sum to a positive number")
+    w = w / total
+    p = w @ pos
+    order = np.argsort(-p, kind="stable")
+    hits = np.zeros((pos.shape[0], pos.shape[1] + 1))
+    np.cumsum(pos[:, order], axis=1, out=hits[:, 1:])
+    size = pos.sum(axis=1)[:, None]
+    k = np.arange(pos.shape[1] + 1)[None, :]
+    denom = k + size
+    f1 = np.where(denom > 0, 2.0 * hits / np.maximum(denom, 1), 1.0)
+    curve = w @ f1
+    best = int(np.argmax(curve))
+    return np.sort(order[:best]), float(curve[best])
 
 
 def next_item(
@@ -525,6 +620,7 @@ class Diagnostic:
             diagnoses=[r["diagnosis"] for r in self.responses if not r["correct"]],
             known=self.misconception_ids,
         )
+        cols, ef1 = f1_optimal_set(~self.belief.states, self.belief.weights)
         return DiagnosticResult(
             mastered=cls.mastered,
             weak=cls.weak,
@@ -533,6 +629,8 @@ class Diagnostic:
             uncertain=cls.uncertain,
             mastery=mastery,
             evidence=evidence,
+            weak_f1=[self.belief.concepts[j] for j in cols],
+            expected_f1=ef1,
         )
 
     # -- storage --------------------------------------------------------------------

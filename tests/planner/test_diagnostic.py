@@ -12,6 +12,7 @@ from planner.diagnostic import (
     DiagnosticError,
     DiagnosticItem,
     expected_information_gain,
+    f1_optimal_set,
     next_item,
     run_diagnostic,
 )
@@ -247,3 +248,73 @@ def test_items_can_be_built_from_irt_parameters():
     assert easy.guess > hard.guess and easy.slip < hard.slip
     assert easy.ability_slope == pytest.approx(0.6)
     assert hard.guess == pytest.approx(0.25)
+
+
+def _expected_f1(chosen, truth, weights):
+    total = 0.0
+    for row, w in zip(truth, weights, strict=True):
+        t = {j for j, v in enumerate(row) if v}
+        f1 = 2 * len(chosen & t) / (len(chosen) + len(t)) if (chosen or t) else 1.0
+        total += w * f1
+    return total / sum(weights)
+
+
+def test_the_f1_optimal_set_can_report_concepts_each_more_likely_known():
+    # b and c are weak together with weight 0.45, a alone with 0.35, none with 0.2
+    truth = [[False, True, True], [True, False, False], [False, False, False]]
+    weights = [0.45, 0.35, 0.2]
+    cols, ef1 = f1_optimal_set(truth, weights)
+    assert cols.tolist() == [0, 1, 2]
+    assert ef1 == pytest.approx(0.45 * 4 / 5 + 0.35 * 2 / 4)
+    # the per-concept rule (weak if P(weak) > 0.5) reports nothing, and scores 0.2
+    assert _expected_f1(set(), truth, weights) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_f1_optimal_set_beats_every_set_of_the_top_concepts_and_the_half_rule(seed):
+    rng = np.random.default_rng(seed)
+    truth = rng.random((40, 6)) < rng.random(6)
+    weights = rng.random(40)
+    cols, ef1 = f1_optimal_set(truth, weights)
+    assert ef1 == pytest.approx(_expected_f1(set(cols.tolist()), truth, weights))
+    p = weights @ truth / weights.sum()
+    order = np.argsort(-p, kind="stable")
+    for k in range(7):
+        assert ef1 >= _expected_f1(set(order[:k].tolist()), truth, weights) - 1e-12
+    assert ef1 >= _expected_f1(set(np.flatnonzero(p > 0.5).tolist()), truth, weights) - 1e-12
+
+
+def test_an_empty_report_is_right_for_a_learner_surely_without_gaps():
+    cols, ef1 = f1_optimal_set(np.zeros((3, 4), dtype=bool), [1.0, 1.0, 1.0])
+    assert cols.size == 0 and ef1 == 1.0
+
+
+def test_the_f1_optimal_set_refuses_mismatched_shapes():
+    with pytest.raises(ValueError):
+        f1_optimal_set([[True, False]], [0.5, 0.5])
+    with pytest.raises(ValueError):
+        f1_optimal_set([[True, False]], [0.0])
+
+
+def test_the_result_carries_the_f1_optimal_weak_set(graph, bank):
+    res = run_diagnostic(
+        graph, bank, scripted({"a", "b", "x"}), max_items=6, seed=1, belief_options=SMALL
+    )
+    assert set(res.weak_f1) <= set(graph.order)
+    assert res.weak_f1 == [c for c in graph.order if c in res.weak_f1]  # syllabus order
+    assert res.expected_f1 is not None and 0.0 < res.expected_f1 <= 1.0
+    assert {"c", "d", "y"} <= set(res.weak_f1)
+
+
+def test_items_from_irt_follow_the_2pl_curve_without_caps():
+    from scipy.special import expit
+
+    easy = DiagnosticItem.from_irt("e", ["a"], a=1.0, b=-2.0)
+    assert easy.guess == pytest.approx(expit(-1.5 + 2.0))  # 0.62: most non-masters get it
+    assert easy.slip == pytest.approx(1 - expit(1.0 + 2.0))
+    # a very hard multiple-choice item: both sides guess, and the answer says almost nothing
+    hard = DiagnosticItem.from_irt("h", ["a"], a=1.0, b=4.0, n_choices=4)
+    assert hard.guess == pytest.approx(0.25)
+    assert 0.0 < 1.0 - hard.slip - hard.guess <= 0.01 + 1e-12
+    with pytest.raises(DiagnosticError):
+        DiagnosticItem.from_irt("bad", ["a"], a=0.0)
