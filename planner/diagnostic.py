@@ -455,9 +455,12 @@ class Diagnostic:
         The item bank; items tagged with concepts the graph lacks are refused.
     max_items : int, default 15
         Stop after this many answers.
-    confidence : float, default 0.9
+    confidence : float, default 0.95
         A concept is resolved once P(known) >= confidence or <= 1 - confidence; the
-        diagnostic stops when every concept is resolved.
+        diagnostic stops when every concept is resolved. (0.9 until 2026-11-24: it
+        stopped about two items early on strong learners, where one concept
+        wrongly resolved costs much of their F1; on a training crowd 0.95 asked 14.6
+        items of 15 instead of 13.0, and per-learner F1 rose 0.62 -> 0.67.)
     mastered_threshold, weak_threshold : float
         Passed to :func:`knowledge_graph.diagnosis.classify_mastery` for the result.
     misconceptions : sequence of str, optional
@@ -496,7 +499,7 @@ class Diagnostic:
         items: Sequence[DiagnosticItem],
         *,
         max_items: int = 15,
-        confidence: float = 0.9,
+        confidence: float = 0.95,
         mastered_threshold: float = MASTERED_THRESHOLD,
         weak_threshold: float = WEAK_THRESHOLD,
         misconceptions: Sequence[str] | None = None,
