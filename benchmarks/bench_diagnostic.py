@@ -87,6 +87,20 @@ def diagnostic_bank(items: Sequence[BankItem]) -> list[DiagnosticItem]:
     ]
 
 
+def capped_bank(items: Sequence[BankItem]) -> list[DiagnosticItem]:
+    """The bank as ``DiagnosticItem.from_irt`` built it before 2026-11-24 (guess <= 0.35,
+    slip <= 0.6): kept to measure what dropping the caps changed, on the same learners."""
+    from knowledge_graph.learner import guess_slip_from_2pl
+
+    out = []
+    for it in items:
+        guess, slip = guess_slip_from_2pl(
+            1.0, it.difficulty, n_choices=it.n_choices, max_guess=0.35, max_slip=0.6
+        )
+        out.append(DiagnosticItem(it.id, it.concepts, guess, slip, ability_slope=0.4))
+    return out
+
+
 def f1_scores(predicted: set[str], truth: set[str], universe: int) -> dict[str, float]:
     tp = len(predicted & truth)
     precision = tp / len(predicted) if predicted else 1.0
@@ -208,52 +222,67 @@ def main() -> None:
         f"{len(learners)} simulated learners (planner.crowd defaults); {args.particles} particles\n"
     )
     print(
-        "| model | items (max) | items asked (mean) | F1 weak, per learner | F1 weak, pooled "
-        "| precision | recall | concept accuracy | s / diagnostic |"
+        "| model | weak set | items (max) | items asked (mean) | F1 weak, per learner "
+        "| F1 weak, pooled | precision | recall | concept accuracy | s / diagnostic |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     graph_only = [
         DiagnosticItem(it.id, it.concepts, it.guess, it.slip, ability_slope=0.0) for it in bank
     ]
     variants = [("full", bank, {}, budgets)]
     if not args.quick:
-        # what the general ability adds, and what choosing items adds
+        # what the general ability adds, what choosing items adds, what the stop rule
+        # costs, and the item model of the previous measurement
         variants.append(
             ("graph only, no general ability", graph_only, {"ability_effect": 0.0}, [15])
         )
         variants.append(("full, random items", bank, {"random_items": True}, [15]))
+        variants.append(("full, no early stop", bank, {"confidence": 0.999}, [15]))
+        variants.append(
+            ("before: capped guess/slip", capped_bank(items), {"confidence": 0.9}, [15])
+        )
+    rules: list[tuple[str, Callable[[Any], list[str]]]] = [
+        ("P(known) < 0.5", lambda r: r.weak),
+        ("max expected F1", lambda r: r.weak_f1),
+    ]
     for name, items_v, extra, budgets_v in variants:
-        belief_extra = {k: v for k, v in extra.items() if k != "random_items"}
+        belief_extra = {k: v for k, v in extra.items() if k not in ("random_items", "confidence")}
         for budget in budgets_v:
-            rows = []
-            asked = []
-            tp = fp = fn = 0
+            results = []
             t0 = time.perf_counter()
-            for k, (weak, respond) in enumerate(learners):
+            for k, (_, respond) in enumerate(learners):
                 options: dict[str, Any] = {
                     "max_items": budget,
                     "seed": args.seed + k,
                     "misconceptions": misconceptions,
                     "belief_options": {"n_particles": args.particles, **belief_extra},
                 }
+                if "confidence" in extra:
+                    options["confidence"] = extra["confidence"]
                 if extra.get("random_items"):
                     res = random_diagnostic(graph, items_v, respond, options, args.seed + k)
                 else:
                     res = run_diagnostic(graph, items_v, respond, **options)
-                predicted = set(res.weak)
-                rows.append(f1_scores(predicted, weak, len(graph)))
-                asked.append(len(res.asked))
-                tp += len(predicted & weak)
-                fp += len(predicted - weak)
-                fn += len(weak - predicted)
+                results.append(res)
             secs = (time.perf_counter() - t0) / len(learners)
-            m = summarise(rows)
-            pooled = 2 * tp / (2 * tp + fp + fn)
-            print(
-                f"| {name} | {budget} | {np.mean(asked):.1f} | {m['f1']:.3f} | {pooled:.3f} | "
-                f"{tp / max(tp + fp, 1):.3f} | {tp / max(tp + fn, 1):.3f} | {m['accuracy']:.3f} "
-                f"| {secs:.2f} |"
-            )
+            n_asked = np.mean([len(r.asked) for r in results])
+            for rule, pick in rules:
+                rows = []
+                tp = fp = fn = 0
+                for res, (weak, _) in zip(results, learners, strict=True):
+                    predicted = set(pick(res))
+                    rows.append(f1_scores(predicted, weak, len(graph)))
+                    tp += len(predicted & weak)
+                    fp += len(predicted - weak)
+                    fn += len(weak - predicted)
+                m = summarise(rows)
+                pooled = 2 * tp / (2 * tp + fp + fn)
+                print(
+                    f"| {name} | {rule} | {budget} | {n_asked:.1f} | {m['f1']:.3f} "
+                    f"| {pooled:.3f} | {tp / max(tp + fp, 1):.3f} | {tp / max(tp + fn, 1):.3f} "
+                    f"| {m['accuracy']:.3f} | {secs:.2f} |",
+                    flush=True,
+                )
     times = request_seconds(graph, bank, learners[0], 15, {**opts, "seed": args.seed})
     print(
         f"\nweb request (rebuild from JSON + record + choose next), 15-item diagnostic: "
