@@ -13,8 +13,9 @@ reply as JSON dicts and converting them to :class:`~circuits.spice.Job` and
 Bodies
 ------
 ``J`` job
-    flags (bit set: field is None), analysis kind, stop, step, fstart, fstop, points, at,
-    resample points; then the deck and the ``\\n``-joined waveform names.
+    flags (bits 0-5 set: that field is None; bit 6: spin after replying), analysis kind, stop,
+    step, fstart, fstop, points, at, resample points; then the deck and the ``\\n``-joined
+    waveform names.
 ``S`` stop
 ``Y`` ready
     the worker's pid, then ngspice's version.

@@ -181,11 +181,13 @@ class SimulationPool:
         Time allowed for a new worker to load Python, PySpice and ngspice.
     spin_us : float
         Before sleeping until a reply comes (the caller) or the next job comes (a worker), poll
-        the pipe for up to this many microseconds, adaptively (see
-        :class:`circuits._wire.SpinWait`): on a virtual machine, waking a process that sleeps
-        on another CPU costs about as much as ngspice takes for a small circuit. The caller
-        spins only while its job is the only one running, so client threads never spin
-        against each other for the interpreter lock. 0 turns spinning off.
+        the pipe for up to this many microseconds (see :class:`circuits._wire.SpinWait`): on a
+        virtual machine, waking a process that sleeps on another CPU costs about as much as
+        ngspice takes for a small circuit. The caller spins only when its job starts while no
+        other is running, so client threads never spin against each other for the interpreter
+        lock, and asks its worker to spin after replying only then; nothing spins after a wait
+        longer than the spin, or while the machine has more runnable threads than CPUs.
+        0 turns spinning off.
 
     Notes
     -----
