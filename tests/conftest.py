@@ -150,3 +150,13 @@ def celery_worker_process(django_db_setup, django_db_blocker):  # type: ignore[n
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+    # PostgreSQL ends the exited worker's backend a moment later; dropping the test
+    # database before it has gone fails ("being accessed by other users"), so wait.
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        for _ in range(100):
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid()")
+            if cur.fetchone()[0] == 0:
+                break
+            time.sleep(0.1)
