@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -31,6 +32,7 @@ def _diagnostic_context(request: AuthedRequest, course: Course) -> dict[str, Any
         "course": course, "session": session, "submission_key": uuid.uuid4().hex,
         "step": selectors.diagnostic_step(session=session) if session else None,
         "finished": selectors.diagnostic_finished(learner=request.user, course=course),
+        "max_items": int(settings.DIAGNOSTIC_MAX_ITEMS),
     }
 
 
