@@ -45,12 +45,17 @@ def find_cycle(
 
     Notes
     -----
-    O(V + E): one depth-first search (:func:`networkx.find_cycle`). The cycle is
-    rotated to start at its smallest id so that the message is stable.
+    O(V + E). An acyclic graph, the usual case, is recognised by
+    :func:`networkx.is_directed_acyclic_graph` (a topological sort); only a cyclic one
+    pays for :func:`networkx.find_cycle`, whose search from every node is far slower on
+    large graphs (seconds at 10,000 concepts). The cycle is rotated to start at its
+    smallest id so that the message is stable.
     """
     g = nx.DiGraph()
     g.add_nodes_from(concepts)
     g.add_edges_from(prerequisites)
+    if nx.is_directed_acyclic_graph(g):
+        return None
     try:
         edges = nx.find_cycle(g)
     except nx.NetworkXNoCycle:
