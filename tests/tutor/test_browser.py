@@ -35,6 +35,12 @@ def browser_page():  # type: ignore[no-untyped-def]
             yield page
         finally:
             browser.close()
+            # While Playwright's loop runs, the ORM calls of the test body get a
+            # connection of their own (Django keeps connections per async context);
+            # close it here, or PostgreSQL refuses to drop the test database at the end.
+            from django.db import connections
+
+            connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
