@@ -170,7 +170,9 @@ class Plan:
     threshold : float
         Mastery probability at or above which a concept counts as mastered.
     unreachable_goals : tuple of str
-        Goals that need an uncovered concept (or are uncovered themselves).
+        Goals that depend on an uncovered concept through concepts still to be learnt
+        (or are uncovered themselves). A gap beneath a mastered concept blocks nothing:
+        the plan can be followed past it.
     weak : tuple of str
         The universe W: concepts the unmastered goals need and the learner has not
         mastered, in prerequisite order.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -424,9 +425,14 @@ def test_plan_covers_w_follows_prerequisites_and_is_within_harmonic_of_its_bound
     if not weak:
         assert plan.steps == () and plan.total_cost == 0.0
 
-    # A goal is reported unreachable exactly when something it needs is uncovered.
+    # A goal is reported unreachable exactly when it depends on an uncovered concept
+    # through concepts still to be learnt. A gap beneath a mastered concept blocks
+    # nothing: the learner can follow the plan past it (found by hypothesis: k0 -> k4
+    # -> k1 -> k5 with k4 mastered and k0 uncovered leaves the goal k5 reachable).
     active = [g for g in goals if mastery.get(g, 0.0) < 0.95]
-    blocked = {g for g in active if graph.closure([g]) & set(plan.uncovered)}
+    still = graph.graph.subgraph(weak)
+    blocked = {g for g in active
+               if any(u == g or nx.has_path(still, u, g) for u in plan.uncovered)}
     assert set(plan.unreachable_goals) == blocked
 
 
@@ -493,3 +499,18 @@ def test_problem_exposes_the_instance_the_plan_solves(graph, lessons):
     assert problem.sets == (("sinusoids",), ("phasors",))
     plan = planner.plan({"voltage": 1.0}, ["phasors"])
     assert plan.total_cost == pytest.approx(exact_set_cover(problem.weak, problem.sets, problem.costs).cost)
+
+
+def test_a_gap_beneath_a_mastered_concept_does_not_block_the_goal():
+    # k0 -> k4 -> k1 -> k5: k4 is mastered, nothing teaches k0; the plan can still be
+    # followed to k5, so k0 is reported uncovered but the goal is not unreachable.
+    graph = SkillGraph([f"k{i}" for i in range(6)], [("k0", "k4"), ("k4", "k1"), ("k1", "k5")])
+    units = [Unit("u0", ("k1",), 1.0), Unit("u1", ("k5",), 1.0)]
+    plan = plan_path(graph=graph, mastery={"k4": 0.95}, goals=["k5"], units=units,
+                     fill_gaps=False)
+    assert plan.uncovered == ("k0",)
+    assert plan.unreachable_goals == ()
+    assert [s.unit for s in plan.steps] == ["u0", "u1"]
+    # whereas a gap on the way to the goal does block it
+    blocked = plan_path(graph=graph, mastery={}, goals=["k5"], units=units, fill_gaps=False)
+    assert "k0" in blocked.uncovered and blocked.unreachable_goals == ("k5",)
