@@ -44,17 +44,21 @@ def browser_page():  # type: ignore[no-untyped-def]
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def _log_in_as_demo_student(page, base_url: str, demo):  # type: ignore[no-untyped-def]
+    page.goto(f"{base_url}/login/")
+    page.get_by_label("Username").fill("student")
+    page.get_by_label("Password").fill(demo.new_passwords["student"])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Your courses").wait_for()
+    return page
+
+
 def test_demo_student_answers_wrongly_then_rightly(live_server, transactional_db, browser_page):
     from tutor.models import Attempt
     from tutor.services.demo import demo_load
 
     demo = demo_load()
-    page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("student")
-    page.get_by_label("Password").fill(demo.new_passwords["student"])
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Your courses").wait_for()
+    page = _log_in_as_demo_student(browser_page, live_server.url, demo)
 
     page.get_by_role("link", name=demo.course.title).click()
     lesson = demo.course.lessons.order_by("order").first()
@@ -93,12 +97,7 @@ def test_circuit_builder_redraws_after_each_change(
     from tutor.services.demo import demo_load
 
     demo = demo_load()
-    page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("student")
-    page.get_by_label("Password").fill(demo.new_passwords["student"])
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Your courses").wait_for()
+    page = _log_in_as_demo_student(browser_page, live_server.url, demo)
     page.goto(f"{live_server.url}/courses/{demo.course.slug}/practice/design-divider-3v3/")
     assert page.get_by_label("Name of element 1").input_value() == "V1"  # the given source
 
@@ -130,12 +129,7 @@ def test_newcomer_takes_the_diagnostic_then_sees_knowledge_and_path(
     from tutor.services.demo import demo_load
 
     demo = demo_load()
-    page = browser_page
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill("student")
-    page.get_by_label("Password").fill(demo.new_passwords["student"])
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Your courses").wait_for()
+    page = _log_in_as_demo_student(browser_page, live_server.url, demo)
 
     page.goto(f"{live_server.url}/courses/{demo.course.slug}/")
     page.get_by_role("link", name="Diagnostic test").click()

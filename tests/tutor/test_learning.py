@@ -6,7 +6,6 @@ import math
 import random
 
 import pytest
-from django.core.cache import cache
 
 from tests.tutor.factories import UserFactory
 from tutor import selectors
@@ -31,13 +30,6 @@ from tutor.services.learning import (
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():  # type: ignore[no-untyped-def]
-    # the debounce keeps a key per course id, and ids repeat between tests
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _mastery(learner, course):  # type: ignore[no-untyped-def]
