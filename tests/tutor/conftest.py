@@ -15,3 +15,13 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def people(course, student, teacher, admin_user, outsider):  # type: ignore[no-untyped-def]
+    """The four people of every permission test, plus a teacher of some other course."""
+    from tests.tutor.factories import UserFactory
+
+    return {"student": student, "teacher": teacher, "admin": admin_user, "outsider": outsider,
+            "other-teacher": UserFactory(username="otto", role="teacher")}
+

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.tutor.factories import UserFactory
+from tests.tutor.helpers import get_as
 from tutor.models import Attempt, Concept, CourseCalibration, DiagnosticSession, Item
 from tutor.services.learning import diagnostic_answer, diagnostic_start
 
@@ -14,15 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 
-@pytest.fixture
-def people(course, student, teacher, admin_user, outsider):  # type: ignore[no-untyped-def]
-    return {"student": student, "teacher": teacher, "admin": admin_user, "outsider": outsider,
-            "other-teacher": UserFactory(username="otto", role="teacher")}
-
-
-def _get(client, user, url, **kwargs):  # type: ignore[no-untyped-def]
-    client.force_login(user)
-    return client.get(url, **kwargs)
 
 
 LEARNER_STATUS = [("student", 200), ("teacher", 200), ("admin", 200), ("outsider", 403),
@@ -33,7 +24,7 @@ EDITOR_STATUS = [("student", 403), ("teacher", 200), ("admin", 200), ("outsider"
 
 @pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)
 def test_knowledge_page(client, people, who, status):
-    response = _get(client, people[who], reverse("knowledge", args=["mini"]))
+    response = get_as(client, people[who], reverse("knowledge", args=["mini"]))
     assert response.status_code == status
     if status == 200:
         html = response.content.decode()
@@ -45,7 +36,7 @@ def test_knowledge_page(client, people, who, status):
 
 @pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)
 def test_diagnostic_page(client, people, who, status):
-    response = _get(client, people[who], reverse("diagnostic", args=["mini"]))
+    response = get_as(client, people[who], reverse("diagnostic", args=["mini"]))
     assert response.status_code == status
     if status == 200:
         assert b"Start the diagnostic" in response.content
@@ -89,22 +80,22 @@ def test_recalibrate_button(client, people, who, status, eager_celery,
 
 
 def test_course_page_links_learners_to_the_diagnostic_and_their_knowledge(client, people):
-    html = _get(client, people["student"], reverse("course", args=["mini"])).content.decode()
+    html = get_as(client, people["student"], reverse("course", args=["mini"])).content.decode()
     assert reverse("diagnostic", args=["mini"]) in html
     assert reverse("knowledge", args=["mini"]) in html
-    html = _get(client, people["outsider"], reverse("course", args=["mini"])).content.decode()
+    html = get_as(client, people["outsider"], reverse("course", args=["mini"])).content.decode()
     assert reverse("diagnostic", args=["mini"]) not in html
 
 
 def test_studio_course_page_links_to_items_with_calibration_status(client, people, course):
-    html = _get(client, people["teacher"], reverse("studio-course", args=["mini"])).content
+    html = get_as(client, people["teacher"], reverse("studio-course", args=["mini"])).content
     assert reverse("studio-items", args=["mini"]).encode() in html
     assert b"not calibrated yet" in html
 
 
 def test_studio_items_page_shows_calibrated_values(client, people, course):
     call_command("simulate_cohort", "--course", "mini", "--learners", "30", "--seed", "3")
-    html = _get(client, people["teacher"], reverse("studio-items", args=["mini"])).content
+    html = get_as(client, people["teacher"], reverse("studio-items", args=["mini"])).content
     item = course.items.get(key="ohm-mc")
     assert f"{item.irt_b:.2f}".encode() in html
     assert b"Last calibrated on" in html and b"from 30 learners" in html
@@ -177,18 +168,18 @@ def test_each_student_sees_only_their_own_result(client, course, student, outsid
         item = course.items.get(key=key)
         diagnostic_answer(learner=student, course=course, item=item, answer=_right(item),
                           idempotency_key=key)
-    assert _get(client, student, reverse("diagnostic-result", args=["mini"])).status_code == 200
+    assert get_as(client, student, reverse("diagnostic-result", args=["mini"])).status_code == 200
     client.force_login(outsider)
     client.post(reverse("enrol", args=["mini"]))
     assert client.get(reverse("diagnostic-result", args=["mini"])).status_code == 404
-    other = _get(client, outsider, reverse("knowledge", args=["mini"])).content.decode()
+    other = get_as(client, outsider, reverse("knowledge", args=["mini"])).content.decode()
     assert "Mastered ·" not in other  # the student's result is not on their map
 
 
 def test_the_knowledge_map_escapes_concept_names(client, course, student):
     Concept.objects.filter(course=course, key="divider").update(
         name='<script>alert("x")</script> & divider')
-    html = _get(client, student, reverse("knowledge", args=["mini"])).content.decode()
+    html = get_as(client, student, reverse("knowledge", args=["mini"])).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; divider" in html
 
@@ -241,7 +232,7 @@ def test_diagnostic_result_page(client, people, course, who, status):
         item = course.items.get(key=key)
         diagnostic_answer(learner=student, course=course, item=item, answer=_right(item),
                           idempotency_key=key)
-    response = _get(client, people[who], reverse("diagnostic-result", args=["mini"]))
+    response = get_as(client, people[who], reverse("diagnostic-result", args=["mini"]))
     assert response.status_code == status
     if status == 200:
         assert b"Your diagnostic result" in response.content

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from tests.tutor.helpers import get_as
 from tutor import selectors
 from tutor.models import LearnerGoal, LearnerPlan, LearnerState
 from tutor.services.plans import GoalError, goals_set, plan_refresh
@@ -12,14 +13,6 @@ from tutor.services.plans import GoalError, goals_set, plan_refresh
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(course, student, teacher, admin_user, outsider):  # type: ignore[no-untyped-def]
-    return {"student": student, "teacher": teacher, "admin": admin_user, "outsider": outsider}
-
-
-def _get(client, user, url, **kwargs):  # type: ignore[no-untyped-def]
-    client.force_login(user)
-    return client.get(url, **kwargs)
 
 
 def _master(learner, course, **mastery):  # type: ignore[no-untyped-def]
@@ -185,7 +178,7 @@ def test_the_next_step_box_shows_without_javascript_too(client, course, student)
 
 
 def test_no_next_step_box_before_an_answer(client, course, student):
-    response = _get(client, student, reverse("practice", args=["mini", "ohm-mc"]))
+    response = get_as(client, student, reverse("practice", args=["mini", "ohm-mc"]))
     assert "Your next step" not in response.content.decode()
 
 
@@ -201,7 +194,7 @@ def test_unreadable_answers_leave_the_plan_alone(client, course, student):
 @pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 200), ("admin", 200),
                                              ("outsider", 403)])
 def test_path_page(client, people, who, status):
-    response = _get(client, people[who], reverse("path", args=["mini"]))
+    response = get_as(client, people[who], reverse("path", args=["mini"]))
     assert response.status_code == status
     if status == 200:
         html = response.content.decode()
@@ -211,11 +204,11 @@ def test_path_page(client, people, who, status):
 
 
 def test_path_page_of_an_unknown_course_is_404(client, student):
-    assert _get(client, student, reverse("path", args=["nope"])).status_code == 404
+    assert get_as(client, student, reverse("path", args=["nope"])).status_code == 404
 
 
 def test_path_page_shows_steps_effort_reasons_quality_and_a_start_link(client, course, student):
-    html = _get(client, student, reverse("path", args=["mini"])).content.decode()
+    html = get_as(client, student, reverse("path", args=["mini"])).content.decode()
     assert html.index("Basics block") < html.index("Practice on Voltage divider")
     assert "Voltage, Ohm&#x27;s law" in html  # the concepts a step covers
     assert "practice items" in html and "min" in html
@@ -231,14 +224,14 @@ def test_path_page_names_what_no_unit_teaches(client, course, student):
     row = plan_refresh(learner=student, course=course)
     row.plan["uncovered"], row.plan["unreachable_goals"] = ["divider"], ["divider"]
     row.save()
-    html = _get(client, student, reverse("path", args=["mini"])).content.decode()
+    html = get_as(client, student, reverse("path", args=["mini"])).content.decode()
     assert "Not taught by any unit of this course: Voltage divider." in html
     assert "Out of reach until those are taught: Voltage divider." in html
 
 
 def test_path_page_when_the_goals_are_reached(client, course, student):
     _master(student, course, voltage=0.99, ohms_law=0.99, divider=0.99)
-    html = _get(client, student, reverse("path", args=["mini"])).content.decode()
+    html = get_as(client, student, reverse("path", args=["mini"])).content.decode()
     assert "Nothing left to learn for these goals" in html
 
 
@@ -282,7 +275,7 @@ def test_a_bad_goal_is_refused_with_a_clear_message(client, course, student):
 
 
 def test_path_page_get_with_htmx_returns_the_partial(client, course, student):
-    response = _get(client, student, reverse("path", args=["mini"]), headers={"HX-Request": "true"})
+    response = get_as(client, student, reverse("path", args=["mini"]), headers={"HX-Request": "true"})
     assert response.content.decode().lstrip().startswith('<div id="path-body">')
 
 
@@ -299,12 +292,12 @@ def test_only_learners_of_the_course_set_goals(client, people, who, status):
 
 def test_goals_belong_to_the_learner_who_set_them(client, course, student, teacher):
     goals_set(learner=student, course=course, concept_keys=["voltage"])
-    html = _get(client, teacher, reverse("path", args=["mini"])).content.decode()
+    html = get_as(client, teacher, reverse("path", args=["mini"])).content.decode()
     assert 'id="goal-voltage" value="voltage" checked' not in html
 
 
 def test_course_page_links_to_my_path(client, course, student):
-    html = _get(client, student, reverse("course", args=["mini"])).content.decode()
+    html = get_as(client, student, reverse("course", args=["mini"])).content.decode()
     assert f'href="{reverse("path", args=["mini"])}"' in html
 
 
@@ -315,7 +308,7 @@ def test_course_page_links_to_my_path(client, course, student):
                                              ("outsider", 403)])
 def test_teacher_view_of_a_learner_path(client, people, who, status):
     url = reverse("studio-learner-path", args=["mini", "sam"])
-    response = _get(client, people[who], url)
+    response = get_as(client, people[who], url)
     assert response.status_code == status
     if status == 200:
         html = response.content.decode()
@@ -326,8 +319,8 @@ def test_teacher_view_of_a_learner_path(client, people, who, status):
 
 def test_teacher_view_of_someone_not_enrolled_is_404(client, course, teacher, outsider):
     url = reverse("studio-learner-path", args=["mini", outsider.username])
-    assert _get(client, teacher, url).status_code == 404
-    assert _get(client, teacher, reverse("studio-learner-path", args=["mini", "nobody"])
+    assert get_as(client, teacher, url).status_code == 404
+    assert get_as(client, teacher, reverse("studio-learner-path", args=["mini", "nobody"])
                 ).status_code == 404
 
 
@@ -335,13 +328,13 @@ def test_another_teacher_cannot_see_the_learner_path(client, course):
     from tests.tutor.factories import UserFactory
 
     other = UserFactory(username="trev", role="teacher")
-    assert _get(client, other, reverse("studio-learner-path", args=["mini", "sam"])
+    assert get_as(client, other, reverse("studio-learner-path", args=["mini", "sam"])
                 ).status_code == 403
 
 
 def test_studio_course_table_shows_next_step_and_steps_left(client, course, student, teacher):
     plan_refresh(learner=student, course=course)
-    html = _get(client, teacher, reverse("studio-course", args=["mini"])).content.decode()
+    html = get_as(client, teacher, reverse("studio-course", args=["mini"])).content.decode()
     assert "Next step" in html and "Steps left" in html
     assert "Basics block" in html and "<td>2 " in html
     assert reverse("studio-learner-path", args=["mini", "sam"]) in html

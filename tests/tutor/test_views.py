@@ -6,19 +6,12 @@ import pytest
 from django.urls import reverse
 
 from tests.tutor.factories import TEST_PASSWORD
+from tests.tutor.helpers import get_as
 from tutor.models import Attempt, Enrolment
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def people(course, student, teacher, admin_user, outsider):  # type: ignore[no-untyped-def]
-    return {"student": student, "teacher": teacher, "admin": admin_user, "outsider": outsider}
-
-
-def _get(client, user, url):  # type: ignore[no-untyped-def]
-    client.force_login(user)
-    return client.get(url)
 
 
 def test_login_page_and_login(client, student):
@@ -38,7 +31,7 @@ def test_anonymous_users_are_sent_to_log_in(client, course):
 @pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 302), ("admin", 200),
                                              ("outsider", 200)])
 def test_home(client, people, who, status):
-    response = _get(client, people[who], reverse("home"))
+    response = get_as(client, people[who], reverse("home"))
     assert response.status_code == status
     if who == "student":
         assert b"Mini circuits" in response.content and b"0 of 4" in response.content
@@ -46,7 +39,7 @@ def test_home(client, people, who, status):
 
 @pytest.mark.parametrize("who", ["student", "teacher", "admin", "outsider"])
 def test_course_page_shows_concepts_with_prerequisites(client, people, who):
-    response = _get(client, people[who], reverse("course", args=["mini"]))
+    response = get_as(client, people[who], reverse("course", args=["mini"]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Voltage divider" in html and 'href="#concept-ohms-law"' in html
@@ -54,13 +47,13 @@ def test_course_page_shows_concepts_with_prerequisites(client, people, who):
 
 
 def test_unknown_course_is_404(client, student):
-    assert _get(client, student, reverse("course", args=["nope"])).status_code == 404
+    assert get_as(client, student, reverse("course", args=["nope"])).status_code == 404
 
 
 @pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 200), ("admin", 200),
                                              ("outsider", 403)])
 def test_lesson_page(client, people, who, status):
-    response = _get(client, people[who], reverse("lesson", args=["mini", "02-ohms-law"]))
+    response = get_as(client, people[who], reverse("lesson", args=["mini", "02-ohms-law"]))
     assert response.status_code == status
     if status == 200:
         assert b"<math" in response.content
@@ -70,7 +63,7 @@ def test_lesson_page(client, people, who, status):
 @pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 200), ("admin", 200),
                                              ("outsider", 403)])
 def test_practice_page(client, people, who, status):
-    response = _get(client, people[who], reverse("practice", args=["mini", "ohm-mc"]))
+    response = get_as(client, people[who], reverse("practice", args=["mini", "ohm-mc"]))
     assert response.status_code == status
 
 
@@ -85,7 +78,7 @@ def test_outsider_can_enrol_and_then_practise(client, people):
 @pytest.mark.parametrize(("who", "status"), [("student", 403), ("teacher", 200), ("admin", 200),
                                              ("outsider", 403)])
 def test_studio(client, people, who, status):
-    response = _get(client, people[who], reverse("studio"))
+    response = get_as(client, people[who], reverse("studio"))
     assert response.status_code == status
     if status == 200:
         assert b"Mini circuits" in response.content and b"Import a course" in response.content
@@ -94,7 +87,7 @@ def test_studio(client, people, who, status):
 @pytest.mark.parametrize(("who", "status"), [("student", 302), ("teacher", 302), ("admin", 200),
                                              ("outsider", 302)])
 def test_django_admin_is_for_admins(client, people, who, status):
-    assert _get(client, people[who], "/admin/").status_code == status
+    assert get_as(client, people[who], "/admin/").status_code == status
 
 
 def _answer(client, item, answer, key, htmx=True):  # type: ignore[no-untyped-def]
@@ -220,7 +213,7 @@ def test_students_cannot_import(client, student, mini_course_path):
 @pytest.mark.parametrize(("who", "status"), [("student", 403), ("teacher", 200), ("admin", 200),
                                              ("outsider", 403)])
 def test_studio_course_page_lists_learners(client, people, who, status):
-    response = _get(client, people[who], reverse("studio-course", args=["mini"]))
+    response = get_as(client, people[who], reverse("studio-course", args=["mini"]))
     assert response.status_code == status
     if status == 200:
         assert b"sam" in response.content
@@ -230,4 +223,4 @@ def test_another_teacher_cannot_open_the_studio_course_page(client, course):
     from tests.tutor.factories import UserFactory
 
     other = UserFactory(username="otto", role="teacher")
-    assert _get(client, other, reverse("studio-course", args=["mini"])).status_code == 403
+    assert get_as(client, other, reverse("studio-course", args=["mini"])).status_code == 403
