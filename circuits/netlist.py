@@ -473,6 +473,9 @@ def _parse_element(line: int | None, body: str) -> Element:
     if body[0].upper() in "EGFH" and re.search(r"\b(?:POLY|VALUE|TABLE)\b", body, re.I):
         raise NetlistError(line, "only linear controlled sources: give a single gain")
     tokens = _tokens(body)
+    if not tokens:
+        # a line of commas alone: _tokens reads commas as spaces, so nothing is left
+        raise NetlistError(line, f"{body!r} is not an element: expected a name and its nodes")
     name = tokens[0]
     lowered = name.lower()
     if lowered in NGSPICE_COMMANDS:

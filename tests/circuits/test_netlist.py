@@ -112,6 +112,7 @@ REFUSALS = [
     ("V1 a 0 1\nR1 a 0 1k\nR2 a/b 0 1k", 3, "node name"),
     ("V1 a 0 PULSE 0 1\nR1 a 0 1k", 1, "parentheses"),
     ("V1 a 0 1\nE1 b 0 POLY(1) a 0 0 1\nR1 b 0 1k", 2, "linear"),
+    ("V1 a 0 1\n,\nR1 a 0 1k", 2, "not an element"),  # hypothesis found ',' alone
     ("", None, "no elements"),
     ("* only a comment\n", None, "no elements"),
 ]
