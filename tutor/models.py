@@ -342,6 +342,11 @@ class DiagnosticSession(models.Model):
     state = models.JSONField(default=dict)
     result = models.JSONField(default=dict, blank=True)
     attempts = models.ManyToManyField(Attempt, blank=True, related_name="+")
+    # A circuit answer is judged by SPICE in a Celery task: until its verdict is in, the
+    # session waits for it (the page polls) and takes no other answer.
+    awaiting = models.ForeignKey(
+        Attempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

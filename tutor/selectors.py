@@ -246,8 +246,11 @@ def learner_mastery(*, learner: User, course: Course) -> dict[str, float]:
 
 # -- the learning feature: diagnostic, "My knowledge", item calibration -----------------
 
-#: Item kinds judged at once (no SPICE), so a diagnostic step needs no polling.
-DIAGNOSTIC_KINDS = (Item.Kind.MULTIPLE_CHOICE, Item.Kind.NUMERIC)
+#: Item kinds the diagnostic asks: answered with one choice or one value. A circuit
+#: answer is simulated by a Celery task and the page polls for it; design items (a
+#: circuit to build) take too long for a short test. benchmarks/bench_diagnostic.py
+#: measures the same kinds.
+DIAGNOSTIC_KINDS = (Item.Kind.MULTIPLE_CHOICE, Item.Kind.NUMERIC, Item.Kind.CIRCUIT)
 #: Item kinds whose answers are right or wrong on one scale: what IRT calibrates.
 CALIBRATED_KINDS = (Item.Kind.MULTIPLE_CHOICE, Item.Kind.NUMERIC, Item.Kind.CIRCUIT)
 JUDGED = (Attempt.Verdict.CORRECT, Attempt.Verdict.INCORRECT)

@@ -224,7 +224,9 @@ def _right_answer(item):  # type: ignore[no-untyped-def]
     return item.answer_text
 
 
-def _run(learner, course, answer_for, limit=20):  # type: ignore[no-untyped-def]
+def _run(learner, course, answer_for, commit, limit=20):  # type: ignore[no-untyped-def]
+    """Answer every question the diagnostic asks; ``commit`` runs the on-commit tasks
+    (SPICE for a circuit answer) as a real commit would, after the answer's transaction."""
     session = diagnostic_start(learner=learner, course=course)
     asked = []
     for k in range(limit):
@@ -233,19 +235,24 @@ def _run(learner, course, answer_for, limit=20):  # type: ignore[no-untyped-def]
         if step is None:
             break
         asked.append(step.item.key)
-        outcome = diagnostic_answer(learner=learner, course=course, item=step.item,
-                                    answer=answer_for(step.item), idempotency_key=f"d{k}")
-        assert outcome.counted
-        if outcome.finished:
+        with commit(execute=True):
+            outcome = diagnostic_answer(learner=learner, course=course, item=step.item,
+                                        answer=answer_for(step.item), idempotency_key=f"d{k}")
+        assert outcome.counted or outcome.checking
+        session.refresh_from_db()
+        assert session.awaiting is None and session.attempts.filter(pk=outcome.attempt.pk).exists()
+        if session.status == DiagnosticSession.Status.FINISHED:
             break
     session.refresh_from_db()
     return session, asked
 
 
-def test_the_diagnostic_stops_and_seeds_mastery(course, student):
-    session, asked = _run(student, course, _right_answer)
+@pytest.mark.usefixtures("eager_celery")
+def test_the_diagnostic_stops_and_seeds_mastery(course, student,
+                                                django_capture_on_commit_callbacks):
+    session, asked = _run(student, course, _right_answer, django_capture_on_commit_callbacks)
     assert session.status == DiagnosticSession.Status.FINISHED
-    assert 1 <= len(asked) <= 2 and set(asked) <= {"ohm-mc", "ohm-num"}
+    assert 1 <= len(asked) <= 3 and set(asked) <= {"ohm-mc", "ohm-num", "divider-circuit"}
     assert session.attempts.count() == len(asked)
     assert Attempt.objects.filter(learner=student).count() == len(asked)  # normal attempts
     result = session.result
@@ -254,7 +261,8 @@ def test_the_diagnostic_stops_and_seeds_mastery(course, student):
     assert mastery == pytest.approx(result["mastery"])
 
 
-def test_wrong_answers_make_concepts_weak_and_show_misconceptions(course, student):
+def test_wrong_answers_make_concepts_weak_and_show_misconceptions(course, student, settings):
+    settings.DIAGNOSTIC_MAX_ITEMS = 2
     diagnostic_start(learner=student, course=course)
     numeric, mc = course.items.get(key="ohm-num"), course.items.get(key="ohm-mc")
     # answers may come for any question of the bank not yet asked (a reload, say)
@@ -264,7 +272,7 @@ def test_wrong_answers_make_concepts_weak_and_show_misconceptions(course, studen
     distractor = mc.choices.get(misconception__key="inverted-ohms-law")
     last = diagnostic_answer(learner=student, course=course, item=mc,
                              answer=str(distractor.pk), idempotency_key="d2")
-    assert last.finished  # no question left
+    assert last.finished  # two answers, the most it asks here
     result = last.session.result
     assert "ohms-law" in result["weak"]
     assert "divider" in result["weak"]  # concluded along the graph, never asked
@@ -274,9 +282,11 @@ def test_wrong_answers_make_concepts_weak_and_show_misconceptions(course, studen
     assert "factor of 1000" in report.misconceptions[0].description
 
 
-def test_the_diagnostic_asks_at_most_the_configured_number(course, student, settings):
+@pytest.mark.usefixtures("eager_celery")
+def test_the_diagnostic_asks_at_most_the_configured_number(course, student, settings,
+                                                           django_capture_on_commit_callbacks):
     settings.DIAGNOSTIC_MAX_ITEMS = 1
-    session, asked = _run(student, course, _right_answer)
+    session, asked = _run(student, course, _right_answer, django_capture_on_commit_callbacks)
     assert len(asked) == 1 and session.status == DiagnosticSession.Status.FINISHED
 
 
@@ -303,13 +313,14 @@ def test_starting_twice_returns_the_running_diagnostic(course, student):
 
 
 def test_no_diagnostic_without_questions_or_outside_its_bank(course, student):
-    circuit = course.items.get(key="divider-circuit")
+    design = course.items.get(key="divider-design")  # a circuit to build: too long for it
     diagnostic_start(learner=student, course=course)
     with pytest.raises(DiagnosticUnavailable):
-        diagnostic_answer(learner=student, course=course, item=circuit, answer="5 V",
+        diagnostic_answer(learner=student, course=course, item=design, answer="R1 in out 1k",
                           idempotency_key="k")
     DiagnosticSession.objects.all().delete()
-    course.items.filter(kind__in=["multiple_choice", "numeric"]).update(is_active=False)
+    course.items.filter(kind__in=["multiple_choice", "numeric", "circuit"]).update(
+        is_active=False)
     with pytest.raises(DiagnosticUnavailable):
         diagnostic_start(learner=student, course=course)
 
@@ -383,3 +394,54 @@ def test_a_calibration_nobody_requested_also_resets_the_count(course, student, s
     with django_capture_on_commit_callbacks(execute=True):
         _answer_mc(student, course, "ohm-mc", True, "a1")
     assert queued == [course.pk]
+
+
+def test_a_circuit_answer_holds_the_diagnostic_until_simulated(course, student):
+    """No commit here, so the SPICE task has not run: the session waits for it."""
+    from tutor.services.attempts import attempt_check_circuit
+
+    diagnostic_start(learner=student, course=course)
+    circuit = course.items.get(key="divider-circuit")
+    first = diagnostic_answer(learner=student, course=course, item=circuit, answer="4 V",
+                              idempotency_key="c1")
+    assert first.checking and not first.counted and first.attempt.verdict == "pending"
+    # the same form sent twice is the same answer; another answer must wait
+    again = diagnostic_answer(learner=student, course=course, item=circuit, answer="4 V",
+                              idempotency_key="c1")
+    assert again.checking and again.attempt.pk == first.attempt.pk
+    with pytest.raises(DiagnosticUnavailable, match="still being checked"):
+        diagnostic_answer(learner=student, course=course, item=course.items.get(key="ohm-num"),
+                          answer="9.4 V", idempotency_key="n1")
+    attempt_check_circuit(attempt_id=first.attempt.pk)  # what the worker does
+    session = DiagnosticSession.objects.get()
+    assert session.awaiting is None
+    assert session.state["responses"] == [{"item": "divider-circuit", "correct": False,
+                                           "misconception": None, "diagnosis": None}]
+    assert _mastery(student, course)["divider"] < 0.5
+    attempt_check_circuit(attempt_id=first.attempt.pk)  # a task delivered twice
+    session.refresh_from_db()
+    assert len(session.state["responses"]) == 1 and session.attempts.count() == 1
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_an_unreadable_circuit_answer_keeps_the_question(course, student,
+                                                         django_capture_on_commit_callbacks):
+    diagnostic_start(learner=student, course=course)
+    circuit = course.items.get(key="divider-circuit")
+    with django_capture_on_commit_callbacks(execute=True):
+        diagnostic_answer(learner=student, course=course, item=circuit,
+                          answer="about five volts", idempotency_key="c1")
+    session = DiagnosticSession.objects.get()
+    assert Attempt.objects.get(idempotency_key="c1").verdict == "invalid"
+    assert session.awaiting is None and session.state["responses"] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        diagnostic_answer(learner=student, course=course, item=circuit, answer="5 V",
+                          idempotency_key="c2")
+    session.refresh_from_db()
+    assert [r["correct"] for r in session.state["responses"]] == [True]
+
+
+def test_the_benchmark_measures_the_items_the_product_asks():
+    from benchmarks.bench_diagnostic import DIAGNOSTIC_KINDS
+
+    assert set(DIAGNOSTIC_KINDS) == {k.value for k in selectors.DIAGNOSTIC_KINDS}

@@ -13,9 +13,6 @@ from tutor.services.learning import diagnostic_answer, diagnostic_start
 pytestmark = pytest.mark.django_db
 
 
-
-
-
 LEARNER_STATUS = [("student", 200), ("teacher", 200), ("admin", 200), ("outsider", 403),
                   ("other-teacher", 403)]
 EDITOR_STATUS = [("student", 403), ("teacher", 200), ("admin", 200), ("outsider", 403),
@@ -111,17 +108,20 @@ def _right(item):  # type: ignore[no-untyped-def]
         else item.answer_text
 
 
-def test_the_diagnostic_without_javascript(client, course, student):
+@pytest.mark.usefixtures("eager_celery")
+def test_the_diagnostic_without_javascript(client, course, student,
+                                           django_capture_on_commit_callbacks):
     client.force_login(student)
     client.post(reverse("diagnostic-start", args=["mini"]))
     page = client.get(reverse("diagnostic", args=["mini"])).content.decode()
-    assert "Question 1 of at most 2" in page
+    assert "Question 1 of at most 3" in page
     for k in range(5):
         step = _question(client)
         if step is None:
             break
-        response = client.post(reverse("diagnostic-answer", args=["mini"]), {
-            "item": step.item.key, "answer": _right(step.item), "submission_key": f"k{k}"})
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+                "item": step.item.key, "answer": _right(step.item), "submission_key": f"k{k}"})
         assert response.status_code == 302
         if response.url == reverse("diagnostic-result", args=["mini"]):
             break
@@ -133,26 +133,69 @@ def test_the_diagnostic_without_javascript(client, course, student):
     assert reverse("lesson", args=["mini", "02-ohms-law"]) in html
 
 
-def test_the_diagnostic_with_htmx_swaps_the_question(client, course, student):
+@pytest.mark.usefixtures("eager_celery")
+def test_the_diagnostic_with_htmx_swaps_the_question(client, course, student,
+                                                     django_capture_on_commit_callbacks):
     client.force_login(student)
     client.post(reverse("diagnostic-start", args=["mini"]))
-    numeric = course.items.get(key="ohm-num")
     response = client.post(reverse("diagnostic-answer", args=["mini"]), {
         "item": "ohm-num", "answer": "no idea", "submission_key": "k1"},
         headers={"HX-Request": "true"})
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert 'id="diagnostic-question"' in html and "could not read" in html
-    response = client.post(reverse("diagnostic-answer", args=["mini"]), {
-        "item": "ohm-num", "answer": _right(numeric), "submission_key": "k2"},
-        headers={"HX-Request": "true"})
-    if "HX-Redirect" not in response:  # one more question to go
-        assert "Question 2 of at most 2" in response.content.decode()
-        mc = course.items.get(key="ohm-mc")
-        response = client.post(reverse("diagnostic-answer", args=["mini"]), {
-            "item": "ohm-mc", "answer": _right(mc), "submission_key": "k3"},
-            headers={"HX-Request": "true"})
+    number = 1
+    for k in range(2, 6):
+        step = _question(client)
+        assert step is not None and step.number == number
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+                "item": step.item.key, "answer": _right(step.item), "submission_key": f"k{k}"},
+                headers={"HX-Request": "true"})
+        if b"Checking your answer" in response.content:
+            # a circuit answer: in a test its task runs after the response, so poll once
+            attempt = Attempt.objects.latest("created_at")
+            response = client.get(reverse("diagnostic-question", args=["mini"])
+                                  + f"?attempt={attempt.pk}", headers={"HX-Request": "true"})
+        if "HX-Redirect" in response:
+            break
+        number += 1
+        assert f"Question {number} of at most 3" in response.content.decode()
     assert response["HX-Redirect"] == reverse("diagnostic-result", args=["mini"])
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_a_circuit_answer_in_the_diagnostic_polls_until_simulated(client, course, student):
+    """With a real worker the verdict comes later: the question partial polls for it."""
+    from tutor.services.attempts import attempt_check_circuit
+
+    client.force_login(student)
+    client.post(reverse("diagnostic-start", args=["mini"]))
+    # when the circuit question is the one asked, it is drawn, with its netlist beside
+    session = DiagnosticSession.objects.get()
+    session.state = {**session.state, "pending": "divider-circuit"}
+    session.save()
+    page = client.get(reverse("diagnostic", args=["mini"])).content.decode()
+    assert 'aria-label="Schematic of the circuit' in page and "<svg" in page
+    assert "Find <code>V(out)</code>" in page
+    response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+        "item": "divider-circuit", "answer": "5 V", "submission_key": "c1"},
+        headers={"HX-Request": "true"})
+    html = response.content.decode()
+    attempt = Attempt.objects.get(item__key="divider-circuit")
+    assert attempt.verdict == "pending"  # no commit in a test: the task has not run
+    poll = reverse("diagnostic-question", args=["mini"]) + f"?attempt={attempt.pk}"
+    assert "Checking your answer" in html and poll in html and 'hx-trigger="every 1s"' in html
+    assert "Checking your answer" in client.get(poll).content.decode()  # still waiting
+    attempt_check_circuit(attempt_id=attempt.pk)  # what the worker does
+    after = client.get(poll)
+    if "HX-Redirect" not in after:
+        text = after.content.decode()
+        assert "Checking" not in text and "Question 2 of at most 3" in text
+    session = DiagnosticSession.objects.get()
+    assert session.awaiting is None and list(session.attempts.all()) == [attempt]
+    assert session.state["responses"][0] == {"item": "divider-circuit", "correct": True,
+                                             "misconception": None, "diagnosis": None}
 
 
 def test_an_outsider_cannot_answer_a_diagnostic(client, course, outsider):
@@ -162,7 +205,8 @@ def test_an_outsider_cannot_answer_a_diagnostic(client, course, outsider):
     assert response.status_code == 403 and not Attempt.objects.exists()
 
 
-def test_each_student_sees_only_their_own_result(client, course, student, outsider):
+def test_each_student_sees_only_their_own_result(client, course, student, outsider, settings):
+    settings.DIAGNOSTIC_MAX_ITEMS = 2
     diagnostic_start(learner=student, course=course)
     for key in ("ohm-num", "ohm-mc"):
         item = course.items.get(key=key)
@@ -224,8 +268,9 @@ def test_simulate_cohort_refuses_an_unknown_course(db):
 
 @pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 404), ("admin", 404),
                                              ("outsider", 403), ("other-teacher", 403)])
-def test_diagnostic_result_page(client, people, course, who, status):
+def test_diagnostic_result_page(client, people, course, who, status, settings):
     """Only the student took the diagnostic: the others have no result of their own."""
+    settings.DIAGNOSTIC_MAX_ITEMS = 2
     student = people["student"]
     diagnostic_start(learner=student, course=course)
     for key in ("ohm-num", "ohm-mc"):
@@ -247,3 +292,19 @@ def test_answering_the_diagnostic(client, people, course, who, status):
         "item": "ohm-num", "answer": _right(item), "submission_key": "k"})
     assert response.status_code == (302 if status == 200 else status)
     assert Attempt.objects.filter(learner=people[who]).count() == (status == 200)
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_an_unreadable_circuit_answer_shows_why_when_polled(client, course, student,
+                                                            django_capture_on_commit_callbacks):
+    client.force_login(student)
+    client.post(reverse("diagnostic-start", args=["mini"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("diagnostic-answer", args=["mini"]), {
+            "item": "divider-circuit", "answer": "about five volts", "submission_key": "c1"},
+            headers={"HX-Request": "true"})
+    attempt = Attempt.objects.get()
+    poll = client.get(reverse("diagnostic-question", args=["mini"]) + f"?attempt={attempt.pk}",
+                      headers={"HX-Request": "true"}).content.decode()
+    assert "could not read that answer" in poll and "Checking" not in poll
+    assert "Question 1 of at most 3" in poll  # the same question stands

@@ -38,6 +38,7 @@ __all__ = [
     "calibration_schedule",
     "course_recalibrate",
     "diagnostic_answer",
+    "diagnostic_attempt_judged",
     "diagnostic_start",
     "item_guess_slip",
     "mastery_record",
@@ -260,11 +261,16 @@ class DiagnosticUnavailable(Exception):
 class DiagnosticOutcome:
     attempt: Attempt
     session: DiagnosticSession
-    counted: bool  # False: unreadable, or a repeat; the same question stands
+    counted: bool  # False: unreadable, a repeat, or still being simulated; the question stands
 
     @property
     def finished(self) -> bool:
         return self.session.status == DiagnosticSession.Status.FINISHED
+
+    @property
+    def checking(self) -> bool:
+        """A circuit answer is being simulated; the page polls until its verdict is in."""
+        return self.session.awaiting_id is not None
 
 
 def diagnostic_start(*, learner: User, course: Course) -> DiagnosticSession:
@@ -305,24 +311,53 @@ def _diagnosis_kind(attempt: Attempt) -> str | None:
     return kind if kind in {"factor-1000", "sign", "unit-kind", "radians"} else None
 
 
+def _diagnostic_record(session: DiagnosticSession, d: Any, attempt: Attempt) -> None:
+    """Feed a judged answer into the rebuilt diagnostic ``d`` and store it on the locked
+    ``session``; finish the session when the diagnostic is over."""
+    d.record(attempt.item.key, correct=attempt.is_correct,
+             misconception=attempt.misconception.key if attempt.misconception else None,
+             diagnosis=_diagnosis_kind(attempt))
+    session.attempts.add(attempt)
+    session.state = d.to_dict()
+    if d.finished:
+        session.result = _result_dict(d.result())
+        session.status = DiagnosticSession.Status.FINISHED
+        session.finished_at = timezone.now()
+        _seed_mastery(learner=session.learner, course=session.course,
+                      mastery=session.result["mastery"])
+
+
 def diagnostic_answer(
     *, learner: User, course: Course, item: Item, answer: str, idempotency_key: str
 ) -> DiagnosticOutcome:
     """Record an answer to a diagnostic question, as a normal attempt, and move on.
 
-    When the diagnostic ends, its result is stored on the session and seeds the
-    learner's mastery. Raises ``AnswerError`` (nothing recorded) and
-    ``DiagnosticUnavailable`` (no running diagnostic, or not one of its questions).
+    Multiple-choice and numeric answers count at once. A circuit answer is judged by
+    SPICE in a Celery task after commit: the session waits for it (``awaiting``), and
+    :func:`diagnostic_attempt_judged` records it when the verdict comes (with eager
+    Celery, before this returns). When the diagnostic ends, its result is stored on the
+    session and seeds the learner's mastery. Raises ``AnswerError`` (nothing recorded)
+    and ``DiagnosticUnavailable`` (no running diagnostic, not one of its questions, or
+    an earlier answer still being simulated).
     """
     from planner.diagnostic import Diagnostic, DiagnosticError
     from tutor.services.attempts import attempt_record  # attempts -> hooks -> here
 
     with transaction.atomic():
+        # no select_related("awaiting"): PostgreSQL refuses FOR UPDATE over an outer join
         session = (DiagnosticSession.objects.select_for_update()
                    .filter(learner=learner, course=course,
                            status=DiagnosticSession.Status.RUNNING).first())
         if session is None:
             raise DiagnosticUnavailable("No diagnostic is running in this course.")
+        waiting = session.awaiting
+        if waiting is not None and waiting.verdict == Attempt.Verdict.PENDING:
+            if waiting.idempotency_key == idempotency_key:  # the same form, sent twice
+                return DiagnosticOutcome(waiting, session, counted=False)
+            raise DiagnosticUnavailable(
+                "Your last answer is still being checked by the circuit simulator; "
+                "wait a moment for its result."
+            )
         graph = selectors.course_skill_graph(course=course)
         bank, by_key = selectors.diagnostic_bank(course=course)
         if item.key not in by_key:
@@ -335,20 +370,51 @@ def diagnostic_answer(
             ) from exc
         attempt = attempt_record(learner=learner, item=item, answer=answer,
                                  idempotency_key=idempotency_key)
-        if attempt.verdict not in JUDGED or item.key in d.asked:
+        if attempt.verdict == Attempt.Verdict.PENDING and item.key not in d.asked:
+            session.awaiting = attempt
+            session.save(update_fields=["awaiting"])
+            pending = True
+        elif attempt.verdict not in JUDGED or item.key in d.asked:
             return DiagnosticOutcome(attempt, session, counted=False)
-        d.record(item.key, correct=attempt.is_correct,
-                 misconception=attempt.misconception.key if attempt.misconception else None,
-                 diagnosis=_diagnosis_kind(attempt))
-        session.attempts.add(attempt)
-        session.state = d.to_dict()
-        if d.finished:
-            session.result = _result_dict(d.result())
-            session.status = DiagnosticSession.Status.FINISHED
-            session.finished_at = timezone.now()
-            _seed_mastery(learner=learner, course=course, mastery=session.result["mastery"])
-        session.save()
+        else:
+            _diagnostic_record(session, d, attempt)
+            session.save()
+            pending = False
+    if pending:
+        # the task ran on commit if Celery is eager; otherwise the page polls
+        session.refresh_from_db()
+        attempt.refresh_from_db()
+        counted = session.attempts.filter(pk=attempt.pk).exists()
+        return DiagnosticOutcome(attempt, session, counted=counted)
     return DiagnosticOutcome(attempt, session, counted=True)
+
+
+def diagnostic_attempt_judged(*, attempt: Attempt) -> None:
+    """Record a simulated circuit answer in the diagnostic that waits for it, if any.
+
+    Called from :func:`tutor.services.hooks.attempt_judged` for every verdict, readable
+    or not: an unreadable answer releases the session and its question stands.
+    """
+    from planner.diagnostic import Diagnostic, DiagnosticError
+
+    if attempt.item.kind != Item.Kind.CIRCUIT:
+        return  # only a simulated answer is ever waited for
+    session = (DiagnosticSession.objects.select_for_update()
+               .filter(awaiting=attempt, status=DiagnosticSession.Status.RUNNING).first())
+    if session is None:
+        return
+    session.awaiting = None
+    if attempt.verdict in JUDGED:
+        graph = selectors.course_skill_graph(course=session.course)
+        bank, by_key = selectors.diagnostic_bank(course=session.course)
+        try:
+            d = Diagnostic.from_dict(graph, bank, session.state)
+        except DiagnosticError:
+            d = None  # the course changed meanwhile: diagnostic_start starts it again
+        if (d is not None and attempt.item.key in by_key and attempt.item.key not in d.asked
+                and len(d.asked) < d.max_items):
+            _diagnostic_record(session, d, attempt)
+    session.save()
 
 
 def _result_dict(result: Any) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from tutor import access, selectors
 from tutor.http import AuthedRequest
-from tutor.models import Course
+from tutor.models import Attempt, Course, Item
 from tutor.services.attempts import AnswerError
 from tutor.services.learning import (
     DiagnosticUnavailable,
@@ -28,12 +28,23 @@ from tutor.services.learning import (
 
 def _diagnostic_context(request: AuthedRequest, course: Course) -> dict[str, Any]:
     session = selectors.diagnostic_running(learner=request.user, course=course)
+    step = selectors.diagnostic_step(session=session) if session else None
+    awaiting = session.awaiting if session else None
     return {
         "course": course, "session": session, "submission_key": uuid.uuid4().hex,
-        "step": selectors.diagnostic_step(session=session) if session else None,
+        "step": step, "awaiting": awaiting,
+        "schematic": (selectors.item_schematic(netlist=step.item.netlist)
+                      if step and step.item.kind == Item.Kind.CIRCUIT else ""),
         "finished": selectors.diagnostic_finished(learner=request.user, course=course),
         "max_items": int(settings.DIAGNOSTIC_MAX_ITEMS),
     }
+
+
+def _unreadable(attempt: Attempt | None) -> str:
+    """What to tell a learner whose answer could not be judged."""
+    error = ((attempt.feedback or {}).get("error") or "") if attempt is not None else ""
+    return f"We could not read that answer: {error}" if error else \
+        "We could not read that answer. Give a number with its unit."
 
 
 @require_GET
@@ -72,8 +83,8 @@ def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
         if outcome.finished:
             url = reverse("diagnostic-result", args=[slug])
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-        if not outcome.counted:
-            error = "We could not read that answer. Give a number with its unit."
+        if not outcome.counted and not outcome.checking:
+            error = _unreadable(outcome.attempt)
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -81,6 +92,29 @@ def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
     context = _diagnostic_context(request, item.course)
     context["answer_error"] = error
     return render(request, "diagnostic.html#diagnostic-question", context)
+
+
+@require_GET
+@login_required
+def diagnostic_question(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Polled by the question partial while a circuit answer is being simulated."""
+    course = access.course_for_learner(request.user, slug)
+    context = _diagnostic_context(request, course)
+    if context["session"] is None and context["finished"] is not None:
+        return HttpResponseClientRedirect(reverse("diagnostic-result", args=[slug]))
+    checked = selectors.attempt_for_learner(learner=request.user,
+                                            attempt_id=_int(request.GET.get("attempt")))
+    if context["awaiting"] is None and checked is not None \
+            and checked.verdict == Attempt.Verdict.INVALID:
+        context["answer_error"] = _unreadable(checked)
+    return render(request, "diagnostic.html#diagnostic-question", context)
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 @require_GET
