@@ -8,7 +8,7 @@ urlpatterns: list[URLPattern] = [
          name="diagnostic-start"),
     path("courses/<slug:slug>/diagnostic/answer/", learning.diagnostic_submit,
          name="diagnostic-answer"),
-    path("courses/<slug:slug>/diagnostic/question/", learning.diagnostic_question,
+    path("courses/<slug:slug>/diagnostic/answers/<int:attempt>/", learning.diagnostic_question,
          name="diagnostic-question"),
     path("courses/<slug:slug>/diagnostic/result/", learning.diagnostic_result,
          name="diagnostic-result"),

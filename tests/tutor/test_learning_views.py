@@ -155,8 +155,8 @@ def test_the_diagnostic_with_htmx_swaps_the_question(client, course, student,
         if b"Checking your answer" in response.content:
             # a circuit answer: in a test its task runs after the response, so poll once
             attempt = Attempt.objects.latest("created_at")
-            response = client.get(reverse("diagnostic-question", args=["mini"])
-                                  + f"?attempt={attempt.pk}", headers={"HX-Request": "true"})
+            response = client.get(reverse("diagnostic-question", args=["mini", attempt.pk]),
+                                  headers={"HX-Request": "true"})
         if "HX-Redirect" in response:
             break
         number += 1
@@ -184,7 +184,7 @@ def test_a_circuit_answer_in_the_diagnostic_polls_until_simulated(client, course
     html = response.content.decode()
     attempt = Attempt.objects.get(item__key="divider-circuit")
     assert attempt.verdict == "pending"  # no commit in a test: the task has not run
-    poll = reverse("diagnostic-question", args=["mini"]) + f"?attempt={attempt.pk}"
+    poll = reverse("diagnostic-question", args=["mini", attempt.pk])
     assert "Checking your answer" in html and poll in html and 'hx-trigger="every 1s"' in html
     assert "Checking your answer" in client.get(poll).content.decode()  # still waiting
     attempt_check_circuit(attempt_id=attempt.pk)  # what the worker does
@@ -304,7 +304,7 @@ def test_an_unreadable_circuit_answer_shows_why_when_polled(client, course, stud
             "item": "divider-circuit", "answer": "about five volts", "submission_key": "c1"},
             headers={"HX-Request": "true"})
     attempt = Attempt.objects.get()
-    poll = client.get(reverse("diagnostic-question", args=["mini"]) + f"?attempt={attempt.pk}",
+    poll = client.get(reverse("diagnostic-question", args=["mini", attempt.pk]),
                       headers={"HX-Request": "true"}).content.decode()
     assert "could not read that answer" in poll and "Checking" not in poll
     assert "Question 1 of at most 3" in poll  # the same question stands

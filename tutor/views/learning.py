@@ -96,25 +96,17 @@ def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @login_required
-def diagnostic_question(request: AuthedRequest, slug: str) -> HttpResponse:
+def diagnostic_question(request: AuthedRequest, slug: str, attempt: int) -> HttpResponse:
     """Polled by the question partial while a circuit answer is being simulated."""
     course = access.course_for_learner(request.user, slug)
     context = _diagnostic_context(request, course)
     if context["session"] is None and context["finished"] is not None:
         return HttpResponseClientRedirect(reverse("diagnostic-result", args=[slug]))
-    checked = selectors.attempt_for_learner(learner=request.user,
-                                            attempt_id=_int(request.GET.get("attempt")))
+    checked = selectors.attempt_for_learner(learner=request.user, attempt_id=attempt)
     if context["awaiting"] is None and checked is not None \
             and checked.verdict == Attempt.Verdict.INVALID:
         context["answer_error"] = _unreadable(checked)
     return render(request, "diagnostic.html#diagnostic-question", context)
-
-
-def _int(value: str | None) -> int:
-    try:
-        return int(value or 0)
-    except ValueError:
-        return 0
 
 
 @require_GET
