@@ -148,6 +148,11 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
+# Nothing reads a task's result: the pages read the database, which is the result. With
+# results on, sending a task also subscribes to the result store, and with Redis down
+# that failed after 19 s with "the Celery application must be restarted" instead of a
+# quick, catchable broker error (seen here).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -160,6 +165,11 @@ CALIBRATION_MIN_NEW_ATTEMPTS = envint("CALIBRATION_MIN_NEW_ATTEMPTS", 20)
 CALIBRATION_CHECK_SECONDS = envint("CALIBRATION_CHECK_SECONDS", 60)
 # An item is calibrated once this many learners have answered it; fewer keeps its old values.
 CALIBRATION_MIN_LEARNERS = envint("CALIBRATION_MIN_LEARNERS", 10)
+# A circuit answer whose SPICE check has not come back after this long is given up on
+# (marked unreadable, with a message saying why) so nothing waits for a lost task for
+# ever. A check is a few runs of at most 10 s each (circuits.pool), plus a cold worker's
+# start-up and some queueing: two minutes leaves room for all of it.
+CIRCUIT_CHECK_DEADLINE_SECONDS = envint("CIRCUIT_CHECK_DEADLINE_SECONDS", 120)
 DIAGNOSTIC_MAX_ITEMS = envint("DIAGNOSTIC_MAX_ITEMS", 15)  # the length benchmarks/README measures
 
 # The production profile: HTTPS everywhere. SECURE_SSL_REDIRECT can be turned off

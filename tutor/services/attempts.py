@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 import math
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from tutor.models import Attempt, Item, User
 from tutor.services.hooks import attempt_judged
 
 MAX_ANSWER_CHARS = 20_000
+
+log = logging.getLogger(__name__)
 
 
 class AnswerError(ValueError):
@@ -73,14 +79,68 @@ def attempt_record(
             attempt.save()
             attempt_judged(attempt=attempt)
             if attempt.verdict == Attempt.Verdict.PENDING:
-                from tutor.tasks import check_circuit_attempt
-
                 pk = attempt.pk
-                transaction.on_commit(lambda: check_circuit_attempt.delay(pk))
+                transaction.on_commit(lambda: _queue_check(pk))
     except IntegrityError:
         # Two submits raced past the lookup above; the other one won.
         return Attempt.objects.get(learner=learner, idempotency_key=idempotency_key)
     attempt.refresh_from_db()
+    return attempt
+
+
+def _queue_check(attempt_id: int) -> None:
+    from tutor.tasks import check_circuit_attempt
+
+    try:
+        check_circuit_attempt.delay(attempt_id)
+    except BrokerUnavailable:
+        # The answer is saved but no worker will ever see it: say so now rather than
+        # leave the learner (and a waiting diagnostic) polling until the deadline.
+        log.exception("could not queue the check of attempt %s", attempt_id)
+        _give_up(attempt_id, "The circuit simulator is not reachable just now, so this "
+                             "answer was not marked. Please submit it again in a minute.")
+
+
+def _deadline_words(seconds: int) -> str:
+    if seconds % 60 == 0:
+        minutes = seconds // 60
+        return "a minute" if minutes == 1 else f"{minutes} minutes"
+    return f"{seconds} seconds"
+
+
+def attempt_expire_if_stale(*, attempt_id: int) -> Attempt:
+    """Give up on a circuit answer whose check has not come back in time.
+
+    A lost task (a worker killed mid-run, a message dropped) would otherwise leave the
+    answer pending for ever, and a diagnostic waiting on it stuck. Past
+    ``CIRCUIT_CHECK_DEADLINE_SECONDS`` the answer is marked unreadable with a message
+    that says why, which releases whatever waits on it; the text the learner typed is
+    kept. A worker that turns up later finds it judged and leaves it alone. Called by
+    the polling views and before a diagnostic takes its next answer, so no scheduler
+    is needed.
+    """
+    attempt = Attempt.objects.select_related("item").get(pk=attempt_id)
+    seconds = int(settings.CIRCUIT_CHECK_DEADLINE_SECONDS)
+    if attempt.verdict != Attempt.Verdict.PENDING \
+            or timezone.now() - attempt.created_at < timedelta(seconds=seconds):
+        return attempt
+    return _give_up(attempt_id, f"The circuit simulator did not answer within "
+                                f"{_deadline_words(seconds)}, so this answer was not "
+                                f"marked. Please submit it again.")
+
+
+def _give_up(attempt_id: int, message: str) -> Attempt:
+    # Locks the attempt, then (in the hook) the diagnostic: the order the worker uses.
+    with transaction.atomic():
+        attempt = (Attempt.objects.select_for_update().select_related("item", "learner")
+                   .get(pk=attempt_id))
+        if attempt.verdict != Attempt.Verdict.PENDING:
+            return attempt  # the verdict came in meanwhile
+        attempt.verdict = Attempt.Verdict.INVALID
+        attempt.feedback = {"error": message, "unchecked": True}
+        attempt.checked_at = timezone.now()
+        attempt.save(update_fields=["verdict", "feedback", "checked_at"])
+        attempt_judged(attempt=attempt)
     return attempt
 
 

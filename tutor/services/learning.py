@@ -8,6 +8,7 @@ results are written back in a transaction.
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from knowledge_graph.learner import LearnerModel, guess_slip_from_2pl
 from tutor import selectors
@@ -30,6 +32,8 @@ from tutor.models import (
     User,
 )
 from tutor.selectors import CALIBRATED_KINDS, JUDGED, item_is_calibrated
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "DiagnosticOutcome",
@@ -120,9 +124,18 @@ def mastery_record(*, attempt: Attempt) -> LearnerState | None:
 
 
 def _queue_recalibration(course_id: int) -> None:
+    transaction.on_commit(lambda: _send_recalibration(course_id))
+
+
+def _send_recalibration(course_id: int) -> None:
     from tutor.tasks import recalibrate_course
 
-    transaction.on_commit(lambda: recalibrate_course.delay(course_id))
+    try:
+        recalibrate_course.delay(course_id)
+    except BrokerUnavailable:
+        # The answer that triggered it is saved; a missed recalibration is asked for
+        # again by the next CALIBRATION_MIN_NEW_ATTEMPTS answers or the studio's button.
+        log.exception("could not queue the recalibration of course %s", course_id)
 
 
 def calibration_schedule(*, course: Course) -> bool:
@@ -338,11 +351,22 @@ def diagnostic_answer(
     Celery, before this returns). When the diagnostic ends, its result is stored on the
     session and seeds the learner's mastery. Raises ``AnswerError`` (nothing recorded)
     and ``DiagnosticUnavailable`` (no running diagnostic, not one of its questions, or
-    an earlier answer still being simulated).
+    an earlier answer still being simulated; one that has waited past the deadline is
+    given up on first, see :func:`~tutor.services.attempts.attempt_expire_if_stale`).
     """
     from planner.diagnostic import Diagnostic, DiagnosticError
-    from tutor.services.attempts import attempt_record  # attempts -> hooks -> here
+    from tutor.services.attempts import (  # attempts -> hooks -> here
+        attempt_expire_if_stale,
+        attempt_record,
+    )
 
+    waited_on = (DiagnosticSession.objects
+                 .filter(learner=learner, course=course, status=DiagnosticSession.Status.RUNNING,
+                         awaiting__verdict=Attempt.Verdict.PENDING)
+                 .values_list("awaiting_id", flat=True).first())
+    if waited_on is not None:
+        # before the session's lock: giving up locks the attempt, then the session
+        attempt_expire_if_stale(attempt_id=waited_on)
     with transaction.atomic():
         # no select_related("awaiting"): PostgreSQL refuses FOR UPDATE over an outer join
         session = (DiagnosticSession.objects.select_for_update()

@@ -21,8 +21,8 @@ from tutor.builder import answer_from_post, build, rows_from_netlist, rows_from_
 from tutor.coursefiles import CourseValidationError, load_course, load_course_zip
 from tutor.forms import CourseUploadForm
 from tutor.http import AuthedRequest
-from tutor.models import Item
-from tutor.services.attempts import AnswerError, attempt_record
+from tutor.models import Attempt, Item
+from tutor.services.attempts import AnswerError, attempt_expire_if_stale, attempt_record
 from tutor.services.courses import course_import, enrolment_create
 
 
@@ -111,8 +111,10 @@ def practice(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
     context = practice_context(request, slug, item)
     attempt_id = request.GET.get("attempt", "")
     if attempt_id.isdigit():
-        context["attempt"] = selectors.attempt_for_learner(learner=request.user,
-                                                           attempt_id=int(attempt_id))
+        found = selectors.attempt_for_learner(learner=request.user, attempt_id=int(attempt_id))
+        if found is not None and found.verdict == Attempt.Verdict.PENDING:
+            found = attempt_expire_if_stale(attempt_id=found.pk)  # the Refresh link
+        context["attempt"] = found
     return render(request, "practice.html", context)
 
 
@@ -147,9 +149,14 @@ def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpRespons
 def attempt_status(request: AuthedRequest, slug: str, item: str, attempt: int) -> HttpResponse:
     """Polled by the feedback partial while a circuit answer is being simulated."""
     context = practice_context(request, slug, item)
-    context["attempt"] = selectors.attempt_for_learner(learner=request.user, attempt_id=attempt)
-    if context["attempt"] is None:
+    found = selectors.attempt_for_learner(learner=request.user, attempt_id=attempt)
+    if found is None:
         raise Http404
+    if found.verdict == Attempt.Verdict.PENDING:
+        # A lost SPICE task ends here (see attempt_expire_if_stale); idempotent, so a GET
+        # may do it.
+        found = attempt_expire_if_stale(attempt_id=found.pk)
+    context["attempt"] = found
     return render(request, "practice.html#answer-feedback", context)
 
 

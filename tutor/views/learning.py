@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from tutor import access, selectors
 from tutor.http import AuthedRequest
 from tutor.models import Attempt, Course, Item
-from tutor.services.attempts import AnswerError
+from tutor.services.attempts import AnswerError, attempt_expire_if_stale
 from tutor.services.learning import (
     DiagnosticUnavailable,
     calibration_request,
@@ -28,8 +28,15 @@ from tutor.services.learning import (
 
 def _diagnostic_context(request: AuthedRequest, course: Course) -> dict[str, Any]:
     session = selectors.diagnostic_running(learner=request.user, course=course)
-    step = selectors.diagnostic_step(session=session) if session else None
     awaiting = session.awaiting if session else None
+    if awaiting is not None and awaiting.verdict == Attempt.Verdict.PENDING:
+        # A lost SPICE task ends here, on the poll or the Refresh link, so no scheduler
+        # is needed; giving up is idempotent, so a GET may do it.
+        awaiting = attempt_expire_if_stale(attempt_id=awaiting.pk)
+        if awaiting.verdict != Attempt.Verdict.PENDING:
+            session = selectors.diagnostic_running(learner=request.user, course=course)
+            awaiting = session.awaiting if session else None
+    step = selectors.diagnostic_step(session=session) if session else None
     return {
         "course": course, "session": session, "submission_key": uuid.uuid4().hex,
         "step": step, "awaiting": awaiting,
@@ -42,7 +49,10 @@ def _diagnostic_context(request: AuthedRequest, course: Course) -> dict[str, Any
 
 def _unreadable(attempt: Attempt | None) -> str:
     """What to tell a learner whose answer could not be judged."""
-    error = ((attempt.feedback or {}).get("error") or "") if attempt is not None else ""
+    feedback = (attempt.feedback or {}) if attempt is not None else {}
+    error = feedback.get("error") or ""
+    if feedback.get("unchecked"):
+        return str(error)  # the simulator never answered: the answer itself may be fine
     return f"We could not read that answer: {error}" if error else \
         "We could not read that answer. Give a number with its unit."
 
