@@ -44,7 +44,7 @@ from bench_diagnostic import (  # noqa: E402
 )
 
 from knowledge_graph.graph import SkillGraph  # noqa: E402
-from planner.crowd import WEAK_ABILITY, CrowdItem, CrowdParams  # noqa: E402
+from planner.crowd import WEAK_ABILITY, CrowdItem, CrowdParams, f1_score  # noqa: E402
 from planner.diagnostic import _entropy, run_diagnostic  # noqa: E402  (the product's own)
 
 FloatArray = npt.NDArray[np.float64]
@@ -55,7 +55,11 @@ def draw_prior(
     graph: SkillGraph, misconceptions: Sequence[str], n: int, params: CrowdParams, seed: int
 ) -> tuple[FloatArray, BoolArray]:
     """``n`` learners of ``SimulatedLearner.sample``'s model, vectorised: abilities
-    (n x concepts, in ``graph.order``) and misconceptions held (n x misconceptions)."""
+    (n x concepts, in ``graph.order``) and misconceptions held (n x misconceptions).
+
+    ``SimulatedLearner.sample`` is the model's definition; this is a copy of it over
+    arrays, kept (rather than ``sample_crowd``, 13 s for 100,000) because its draws are
+    the ones behind the figures in benchmarks/README.md. Change both together."""
     p = params
     rng = np.random.default_rng(seed)
     col = {c: k for k, c in enumerate(graph.order)}
@@ -163,8 +167,7 @@ def pooled(rows: Sequence[tuple[set[str], set[str]]]) -> tuple[float, float]:
     tp = sum(len(p & t) for p, t in rows)
     fp = sum(len(p - t) for p, t in rows)
     fn = sum(len(t - p) for p, t in rows)
-    per = [2 * len(p & t) / (len(p) + len(t)) if (p or t) else 1.0 for p, t in rows]
-    return 2 * tp / max(2 * tp + fp + fn, 1), float(np.mean(per))
+    return 2 * tp / max(2 * tp + fp + fn, 1), float(np.mean([f1_score(p, t) for p, t in rows]))
 
 
 def main() -> None:
