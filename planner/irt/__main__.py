@@ -2,13 +2,15 @@
 
 RESPONSES.csv has the header ``learner,item,correct`` (the columns may come in
 any order; others are ignored) and one answer per row, ``correct`` being 0 or 1.
-Pairs never asked are simply absent. Bad input (an empty file, a missing column,
-a row whose ``correct`` is not 0/1, an empty id) exits with status 2 and a message
-naming the line.
+Pairs never asked are simply absent. The file is UTF-8 (a byte-order mark is
+fine). Bad input (an empty file, a missing or repeated column, a row whose
+``correct`` is not 0/1, an empty id, bytes that are not UTF-8) exits with status 2
+and a message naming the line.
 
 With ``--json`` the fit is printed as
 ``{"items": {ID: {"a", "b", "se_a", "se_b"}}, "abilities": {ID: {"theta", "se"}},
-"log_likelihood": float, "iterations": int}``; for the 1PL ``a`` is the one common
+"log_likelihood": float, "iterations": int}``, a standard error the data
+cannot bound being null; for the 1PL ``a`` is the one common
 discrimination, estimated, repeated for every item. Without ``--json``, a table.
 """
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 from collections.abc import Sequence
@@ -63,6 +66,10 @@ def read_responses(stream: TextIO) -> ResponseData:
         raise ResponseDataError(
             f"the header must name learner,item,correct (missing {', '.join(missing)})", line=1
         )
+    twice = [c for c in COLUMNS if names.count(c) > 1]
+    if twice:
+        # which of the two is meant cannot be known; guessing could fit the wrong data
+        raise ResponseDataError(f"the header names {', '.join(twice)} more than once", line=1)
     col = {c: names.index(c) for c in COLUMNS}
     width = max(col.values()) + 1
     records: list[tuple[str, str, int]] = []
@@ -87,6 +94,18 @@ def read_responses(stream: TextIO) -> ResponseData:
     if not records:
         raise ResponseDataError("no responses after the header", line=line + 1)
     return ResponseData.from_records(records)
+
+
+def _read_text(path: Path) -> str:
+    """The file as text: UTF-8, with or without the byte-order mark spreadsheets write."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ResponseDataError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8", line=line
+        ) from None
 
 
 def _table(fit: Calibration) -> str:
@@ -118,10 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     path: Path = args.responses
     try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            data = read_responses(fh)
+        data = read_responses(io.StringIO(_read_text(path), newline=""))
         fit = calibrate(data, model=args.model, max_iter=args.max_iter, tol=args.tol)
-    except (IRTError, OSError, UnicodeDecodeError) as exc:
+    except (IRTError, OSError) as exc:
         # A ResponseDataError's message starts with "line N:", naming the line.
         print(f"{parser.prog}: {path}: {exc}", file=sys.stderr)
         return 2

@@ -321,20 +321,29 @@ class Calibration:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of ``python -m planner.irt fit --json``."""
+        """The JSON shape of ``python -m planner.irt fit --json``.
+
+        A standard error the data cannot bound (infinite) or that was not computed
+        (NaN) is None, JSON's null: strict JSON has no infinity.
+        """
         return {
             "items": {
-                iid: {"a": p.a, "b": p.b, "se_a": p.se_a, "se_b": p.se_b}
+                iid: {"a": p.a, "b": p.b, "se_a": _json_float(p.se_a),
+                      "se_b": _json_float(p.se_b)}
                 for iid, p in self.items().items()
             },
             "abilities": {
-                lid: {"theta": float(t), "se": float(s)}
+                lid: {"theta": float(t), "se": _json_float(s)}
                 for lid, t, s in zip(self.learner_ids, self.theta, self.theta_se, strict=True)
             },
             "log_likelihood": float(self.log_likelihood),
             "iterations": int(self.iterations),
         }
 
+
+
+def _json_float(x: float) -> float | None:
+    return float(x) if math.isfinite(float(x)) else None
 
 # -- the data as counts ------------------------------------------------------------
 
@@ -427,7 +436,7 @@ class _Prior:
         def per_item(v: float | Sequence[float], name: str) -> FloatArray:
             arr = np.asarray(v, dtype=np.float64)
             if arr.ndim == 0:
-                return np.full(n_items, float(arr))
+                arr = np.full(n_items, float(arr))
             if arr.shape != (n_items,):
                 raise InvalidParameterError(f"{name} needs one value per item ({n_items})")
             if not np.isfinite(arr).all():
@@ -619,14 +628,89 @@ def _log_prior(model: Model, al: FloatArray, b: FloatArray, prior: _Prior, est_a
 
 def _inverse_diagonal(info: FloatArray) -> FloatArray:
     """Diagonal of the inverse of an information matrix; inf where it holds nothing."""
-    diag_zero = np.diag(info) <= 0
+    var: FloatArray = np.full(info.shape[0], np.inf)
+    keep = np.diag(info) > 0
+    sub = info[np.ix_(keep, keep)]
     try:
-        cov = np.linalg.inv(info)
+        var[keep] = np.clip(np.diag(np.linalg.inv(sub)), 0.0, None)
     except np.linalg.LinAlgError:
-        cov = np.linalg.pinv(info)
-    var: FloatArray = np.clip(np.diag(cov), 0.0, None)
-    var[diag_zero] = np.inf
+        # Singular (no prior, and the data cannot tell some parameters apart): a
+        # parameter that loads on the null space has no finite variance; for the
+        # others the pseudo-inverse gives the variance of an estimable quantity.
+        w, v = np.linalg.eigh(sub)
+        null = w <= max(float(w.max()), 0.0) * 1e-12
+        free = ~(np.abs(v[:, null]) > 1e-8).any(axis=1)
+        sub_var = np.full(sub.shape[0], np.inf)
+        sub_var[free] = np.clip(np.diag(np.linalg.pinv(sub, hermitian=True))[free], 0.0, None)
+        var[keep] = sub_var
     return var
+
+
+def _woodbury_inverse_diagonal(s: Any, prec: FloatArray) -> FloatArray:
+    """Diagonal of ``(diag(prec) + s^T s)^-1`` for a sparse ``s`` with few rows.
+
+    ``(D + S^T S)^-1 = D^-1 - D^-1 S^T (I + S D^-1 S^T)^-1 S D^-1``: one Cholesky
+    factor of an n_rows x n_rows matrix, then the columns in chunks, so memory
+    stays O(n_rows^2 + n_rows * chunk) however many parameters there are. Without
+    a prior (a zero in ``prec``) the information of more parameters than learners
+    is singular, and every variance is infinite.
+    """
+    from scipy import sparse
+    from scipy.linalg import cho_factor, solve_triangular
+
+    n_rows, n_par = s.shape
+    if n_rows < n_par and not np.all(prec > 0):
+        return np.full(n_par, np.inf)
+    if not np.all(prec > 0):  # pragma: no cover - only reached with n_rows >= n_par
+        return _inverse_diagonal(np.asarray((s.T @ s).toarray()) + np.diag(prec))
+    d_inv = 1.0 / prec
+    t = sparse.csr_array(s @ sparse.diags_array(d_inv))  # S D^-1, still sparse
+    m = np.asarray((t @ s.T).toarray()) + np.eye(n_rows)
+    chol, _ = cho_factor(m, lower=True)
+    var = d_inv.copy()
+    width = max(1, 4_000_000 // max(n_rows, 1))
+    for lo in range(0, n_par, width):
+        block = np.asarray(t[:, lo:lo + width].toarray())
+        w = solve_triangular(chol, block, lower=True, check_finite=False)
+        var[lo:lo + width] -= np.einsum("ij,ij->j", w, w)
+    # the subtraction can round a well-determined variance a hair below zero
+    out: FloatArray = np.maximum(var, d_inv * 1e-12)
+    return out
+
+
+def _common_slope_variances(s: Any, prec: FloatArray, n_al: int) -> FloatArray:
+    """Variances for the 1PL when neither learners nor items fit a dense matrix.
+
+    The common slope couples every difficulty, so its variance comes from the exact
+    Schur complement ``I_aa - I_ab I_bb^-1 I_ba`` (``I_bb^-1 I_ba`` by conjugate
+    gradients on the sparse scores, never forming ``I_bb``). Each difficulty keeps its
+    own diagonal plus its coupling to the slope; only the difficulties' cross terms
+    are dropped. An earlier version also dropped them inside the Schur complement,
+    which could then turn negative: every standard error came out infinite.
+    """
+    from scipy.sparse.linalg import LinearOperator, cg
+
+    n_par = s.shape[1]
+    sb = s[:, n_al:]
+    prec_b = prec[n_al:]
+    dbb = np.asarray((sb.multiply(sb)).sum(axis=0)).ravel() + prec_b
+    with np.errstate(divide="ignore"):
+        var_b = 1.0 / dbb
+    if not n_al:
+        out: FloatArray = var_b
+        return out
+    sa = np.asarray(s[:, [0]].toarray()).ravel()
+    i_ba = sb.T @ sa
+    if not np.all(dbb > 0):
+        return np.full(n_par, np.inf)
+    op = LinearOperator((n_par - 1, n_par - 1), dtype=np.float64,
+                        matvec=lambda v: sb.T @ (sb @ v) + prec_b * v)
+    y, info = cg(op, i_ba, rtol=1e-10, atol=0.0, maxiter=10 * n_par,
+                 M=LinearOperator((n_par - 1, n_par - 1), dtype=np.float64,
+                                  matvec=lambda v: v / dbb))
+    schur = float(sa @ sa) + float(prec[0]) - float(i_ba @ y)
+    var_al = 1.0 / schur if info == 0 and schur > 0 else math.inf
+    return np.concatenate([[var_al], var_b + y * y * var_al])
 
 
 def _standard_errors(
@@ -687,43 +771,37 @@ def _standard_errors(
         prec = np.concatenate([np.full(n_al, prior.prec_al), np.full(n_i, prior.prec_b)])
     n_par = n_al + n_i
 
+    rows = [counts.i]
+    cols = [counts.j + n_al]
+    vals = [s_b]
+    if n_al:
+        rows.append(counts.i)
+        cols.append(cols_al)
+        vals.append(s_al)
+    # one row per learner, one column per parameter; duplicates (the 1PL's common
+    # slope) are summed, which is that learner's score for the slope
+    s = sparse.csr_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_l, n_par),
+    )
     if n_par <= full_max:
-        rows = [counts.i]
-        cols = [counts.j + n_al]
-        vals = [s_b]
-        if n_al:
-            rows.append(counts.i)
-            cols.append(cols_al)
-            vals.append(s_al)
-        s = sparse.csr_array(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(n_l, n_par),
-        )
         info = np.asarray((s.T @ s).toarray()) + np.diag(prec)
         var = _inverse_diagonal(info)
+    elif n_l <= full_max:
+        # More parameters than fit a dense matrix, but few learners: the information
+        # is a diagonal plus a rank-n_l term, inverted exactly by Woodbury.
+        var = _woodbury_inverse_diagonal(s, prec)
+    elif model == "2pl":
+        # Too big either way: keep each item's own (log a, b) block, dropping the
+        # items' cross terms (a lower bound on each variance).
+        saa = np.bincount(counts.j, s_al * s_al, n_i) + prior.prec_al
+        sab = np.bincount(counts.j, s_al * s_b, n_i)
+        sbb = np.bincount(counts.j, s_b * s_b, n_i) + prior.prec_b
+        det = saa * sbb - sab * sab
+        with np.errstate(divide="ignore", invalid="ignore"):
+            var = np.concatenate([sbb / det, saa / det])
     else:
-        # Too many parameters for one dense matrix: keep each item's own block.
-        if model == "2pl":
-            saa = np.bincount(counts.j, s_al * s_al, n_i) + prior.prec_al
-            sab = np.bincount(counts.j, s_al * s_b, n_i)
-            sbb = np.bincount(counts.j, s_b * s_b, n_i) + prior.prec_b
-            det = saa * sbb - sab * sab
-            with np.errstate(divide="ignore", invalid="ignore"):
-                var = np.concatenate([sbb / det, saa / det])
-        else:
-            # Keep the common slope's coupling with every difficulty (an "arrow"
-            # matrix, inverted exactly), drop only the difficulties' cross terms.
-            dbb = np.bincount(counts.j, s_b * s_b, n_i) + prior.prec_b
-            with np.errstate(divide="ignore"):
-                var_b = 1.0 / dbb
-            if n_al:
-                sal = np.bincount(counts.i, s_al, n_l)
-                v = np.bincount(counts.j, sal[counts.i] * s_b, n_i)
-                schur = float(sal @ sal) + prior.prec_al - float(np.sum(v * v * var_b))
-                var_al = 1.0 / schur if schur > 0 else math.inf
-                var = np.concatenate([[var_al], var_b + (v * var_b) ** 2 * var_al])
-            else:
-                var = np.asarray(var_b, dtype=np.float64)
+        var = _common_slope_variances(s, prec, n_al)
     se = np.sqrt(np.clip(var, 0.0, None))
     se_b = se[n_al:]
     if model == "2pl":
@@ -778,8 +856,11 @@ def calibrate(
     standard_errors : bool, default True
         Compute item standard errors (NaN otherwise).
     se_full_max : int, default 3000
-        Up to this many item parameters the whole information matrix is inverted;
-        beyond, each item's own block only.
+        Up to this many item parameters the whole information matrix is inverted.
+        Beyond, with at most this many learners, it is still inverted exactly (by
+        Woodbury: a diagonal plus one score row per learner); with more of both,
+        each item keeps its own block (for the 1PL, plus its exact coupling with
+        the common slope), which makes the item errors lower bounds.
     storage : {"auto", "dense", "sparse"}
         How the learners x items counts are held; "auto" goes sparse when the
         matrix is large and mostly empty. The result does not depend on it.
@@ -838,7 +919,7 @@ def calibrate(
         raise InvalidParameterError("fixed_a applies to the 1PL model only")
     if fixed_a is not None and not (math.isfinite(fixed_a) and fixed_a > 0):
         raise InvalidParameterError(f"fixed_a must be positive, got {fixed_a!r}")
-    if n_quadrature < 5 or not (theta_bound > 0) or max_iter < 1 or tol <= 0 or m_steps < 1:
+    if n_quadrature < 5 or not (theta_bound > 0) or max_iter < 1 or not (tol > 0) or m_steps < 1:
         raise InvalidParameterError("n_quadrature >= 5, theta_bound > 0, max_iter >= 1, "
                                     "tol > 0 and m_steps >= 1 are required")
     if not isinstance(data, ResponseData):

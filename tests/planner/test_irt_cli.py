@@ -74,6 +74,7 @@ def test_columns_may_come_in_another_order(tmp_path, capsys):
         ("learner,item,correct\n,q1,1\n", 2, "empty learner"),
         ("learner,item\na,q1\n", 1, "missing correct"),
         ("learner,item,correct\n", 2, "no responses"),
+        ("learner,item,correct,correct\na,q1,1,0\n", 1, "more than once"),
     ],
 )
 def test_bad_input_exits_2_naming_the_line(tmp_path, capsys, text, line, words):
@@ -82,6 +83,22 @@ def test_bad_input_exits_2_naming_the_line(tmp_path, capsys, text, line, words):
     err = capsys.readouterr().err
     assert f"line {line}:" in err and words in err
     assert str(path) in err
+
+
+def test_a_byte_order_mark_is_not_part_of_the_header(tmp_path, capsys):
+    # spreadsheets save "UTF-8 CSV" with a BOM; it used to hide the learner column
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbflearner,item,correct\nann,q1,1\nbob,q1,0\n")
+    assert main(["fit", str(path), "--json"]) == 0
+    assert sorted(json.loads(capsys.readouterr().out)["abilities"]) == ["ann", "bob"]
+
+
+def test_text_that_is_not_utf8_names_its_line(tmp_path, capsys):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(b"learner,item,correct\nann,q1,1\nren\xe9,q1,0\n")
+    assert main(["fit", str(path), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "line 3:" in err and "UTF-8" in err
 
 
 def test_a_missing_file_exits_2(tmp_path, capsys):
