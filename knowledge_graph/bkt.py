@@ -384,12 +384,13 @@ def fit_bkt(
         One sequence of answers (1 correct, 0 incorrect) per learner, in time order,
         all on the same concept.
     n_restarts : int, default 5
-        Random starting points; the one with the highest final log-likelihood wins.
+        Random starting points; the one with the highest final log posterior
+        (log-likelihood plus the pseudo-counts' log prior) wins.
         All restarts run together in one vectorised pass, so extra restarts cost little.
     max_iter : int, default 100
         EM iterations at most.
     tol : float, default 1e-6
-        Stop when the log-likelihood per observation improves by less than this.
+        Stop when the log posterior per observation improves by less than this.
     fit_forget : bool, default False
         Estimate ``p_forget``; otherwise it is fixed at 0 (classic BKT).
     max_guess, max_slip : float, default 0.5
@@ -473,33 +474,57 @@ def fit_bkt(
     slip = np.minimum(slip, max_slip)
     n_seq = obs.shape[0]
     c = pseudo_count / 2.0
+    def log_prior() -> FloatArray:
+        # The Beta(1 + c, 1 + c) prior the M-step's pseudo-counts stand for.
+        if c == 0.0:
+            return np.zeros(n_restarts)
+        fitted = [p_init, learn, guess, slip] + ([forget] if fit_forget else [])
+        return sum((c * (np.log(p) + np.log1p(-p)) for p in fitted), np.zeros(n_restarts))
+
+    def ratio(num: FloatArray, den: FloatArray, old: FloatArray) -> FloatArray:
+        # No expected count behind a parameter (pseudo_count 0 and, say, no second
+        # answers to learn from): keep its value rather than make it 0 / 0.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(den > 0, num / den, old)
+
     prev = np.full(n_restarts, -np.inf)
     active = np.ones(n_restarts, dtype=bool)
     n_iter = np.zeros(n_restarts, dtype=int)
     loglik = prev
+    objective = prev
     for _ in range(max_iter):
         loglik, init_k, n_u2k, n_u, n_k2u, n_k, emis = _e_step(
             obs, mask, p_init, learn, forget, guess, slip
         )
-        improved = (loglik - prev) / n_obs
-        # EM never lowers the likelihood, so a tiny step (or a tiny numerical dip) ends it
+        # MAP-EM never lowers the log posterior (it may lower the likelihood itself,
+        # which is why the test is on this and not on loglik), so a tiny step, or a
+        # tiny numerical dip, ends it
+        with np.errstate(invalid="ignore", divide="ignore"):
+            objective = loglik + log_prior()
+        improved = (objective - prev) / n_obs
         newly_done = active & (improved < tol)
         active &= ~newly_done
         if not active.any():
             break
         n_iter[active] += 1
-        prev = loglik
+        prev = objective
         upd = active
-        p_init = np.where(upd, (init_k + c) / (n_seq + 2 * c), p_init)
-        learn = np.where(upd, (n_u2k + c) / (n_u + 2 * c), learn)
+        p_init = np.where(upd, ratio(init_k + c, np.full(n_restarts, n_seq + 2 * c), p_init),
+                          p_init)
+        learn = np.where(upd, ratio(n_u2k + c, n_u + 2 * c, learn), learn)
         if fit_forget:
-            forget = np.where(upd, (n_k2u + c) / (n_k + 2 * c), forget)
-        guess = np.where(upd, np.minimum((emis[:, 0] + c) / (emis[:, 1] + 2 * c), max_guess), guess)
-        slip = np.where(upd, np.minimum((emis[:, 2] + c) / (emis[:, 3] + 2 * c), max_slip), slip)
+            forget = np.where(upd, ratio(n_k2u + c, n_k + 2 * c, forget), forget)
+        guess = np.where(upd, np.minimum(ratio(emis[:, 0] + c, emis[:, 1] + 2 * c, guess),
+                                         max_guess), guess)
+        slip = np.where(upd, np.minimum(ratio(emis[:, 2] + c, emis[:, 3] + 2 * c, slip),
+                                        max_slip), slip)
     else:
         # ran out of iterations: score the final parameters so loglik matches them
         loglik = _e_step(obs, mask, p_init, learn, forget, guess, slip)[0]
-    best = int(np.argmax(loglik))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            objective = loglik + log_prior()
+    # the restart that reached the highest point of what EM climbs
+    best = int(np.argmax(np.where(np.isnan(objective), -np.inf, objective)))
     # guess + slip can touch 1 only when both bounds bind at 0.5; nudge for the invariant
     g_best = float(guess[best])
     s_best = float(slip[best])
