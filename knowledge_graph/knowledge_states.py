@@ -129,8 +129,11 @@ class KnowledgeStateBelief:
     ) -> None:
         if n_particles < 10:
             raise InvalidParameterError("need at least 10 particles")
-        if not (prerequisite_penalty >= 0.0 and ability_effect >= 0.0):
-            raise InvalidParameterError("prerequisite_penalty and ability_effect must be >= 0")
+        if not (0.0 <= prerequisite_penalty < math.inf and 0.0 <= ability_effect < math.inf):
+            # inf * 0 is NaN in the log-odds: every root concept would read as unknown
+            raise InvalidParameterError(
+                "prerequisite_penalty and ability_effect must be finite and >= 0"
+            )
         self.graph = graph
         self.concepts: list[str] = list(graph.order)
         self.index: dict[str, int] = {c: i for i, c in enumerate(self.concepts)}

@@ -112,7 +112,8 @@ def guess_slip_from_2pl(
     Raises
     ------
     InvalidParameterError
-        ``a <= 0``, ``known_shift <= unknown_shift`` or ``max_guess + max_slip >= 1``.
+        ``a <= 0``, a non-finite ``a``, ``b`` or ``theta``, ``known_shift <= unknown_shift``
+        or ``max_guess + max_slip >= 1``.
 
     Examples
     --------
@@ -130,6 +131,8 @@ def guess_slip_from_2pl(
     :mod:`planner.irt` because imports point down: this package knows nothing of the
     planner.
     """
+    if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(theta)):
+        raise InvalidParameterError(f"need finite a, b and theta, got {a}, {b}, {theta}")
     if a <= 0 or known_shift <= unknown_shift:
         raise InvalidParameterError(
             f"need a > 0 and known_shift > unknown_shift, got a={a}, "

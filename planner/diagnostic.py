@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import expit
 
 from knowledge_graph.diagnosis import (
     MASTERED_THRESHOLD,
@@ -82,6 +83,18 @@ class DiagnosticItem:
     slip: float = 0.1
     ability_slope: float = 0.0
 
+    def __post_init__(self) -> None:
+        # Checked here, not when the item is first answered: a bad item in a bank
+        # used to be proposed, then break the running diagnostic at its answer.
+        g, s, k = self.guess, self.slip, self.ability_slope
+        if not (0.0 < g < 1.0 and 0.0 < s < 1.0 and g + s < 1.0):
+            raise DiagnosticError(
+                f"item {self.id!r}: need guess, slip in (0, 1) and guess + slip < 1, "
+                f"got {g!r} and {s!r}"
+            )
+        if not (math.isfinite(k) and k >= 0.0):
+            raise DiagnosticError(f"item {self.id!r}: ability_slope must be >= 0, got {k!r}")
+
     @classmethod
     def from_irt(
         cls,
@@ -116,7 +129,7 @@ class DiagnosticItem:
         Raises
         ------
         DiagnosticError
-            ``a <= 0`` or ``known_shift <= unknown_shift``.
+            ``a <= 0``, ``a`` or ``b`` not finite, or ``known_shift <= unknown_shift``.
 
         Examples
         --------
@@ -137,10 +150,12 @@ class DiagnosticItem:
         made easy items look far more telling than they are (an easy item is
         answered right by most learners who do not know its concept).
         """
-        if a <= 0 or known_shift <= unknown_shift:
-            raise DiagnosticError("need a > 0 and known_shift > unknown_shift")
-        right_unknown = 1.0 / (1.0 + math.exp(-a * (unknown_shift - b)))
-        right_known = 1.0 / (1.0 + math.exp(-a * (known_shift - b)))
+        if not (math.isfinite(a) and math.isfinite(b) and a > 0):
+            raise DiagnosticError(f"item {id!r}: need a finite a > 0 and b, got {a!r}, {b!r}")
+        if known_shift <= unknown_shift:
+            raise DiagnosticError("need known_shift > unknown_shift")
+        right_unknown = float(expit(a * (unknown_shift - b)))  # no overflow for steep items
+        right_known = float(expit(a * (known_shift - b)))
         if n_choices is not None and n_choices >= 2:
             right_unknown = max(right_unknown, 1.0 / n_choices)
             right_known = max(right_known, 1.0 / n_choices)
@@ -510,6 +525,8 @@ class Diagnostic:
             raise DiagnosticError("max_items must be at least 1")
         if not 0.5 < confidence < 1.0:
             raise DiagnosticError("confidence must be in (0.5, 1)")
+        if not 0.0 < weak_threshold <= mastered_threshold < 1.0:
+            raise DiagnosticError("need 0 < weak_threshold <= mastered_threshold < 1")
         self.graph = graph
         self.items: dict[str, DiagnosticItem] = {}
         for it in items:

@@ -206,3 +206,12 @@ def test_general_ability_carries_evidence_across_branches():
     assert linked.shift > 0.05
     assert abs(apart.shift) < 0.03
     assert linked.ability_mean() > 0.3
+
+
+@pytest.mark.parametrize("kwargs", [{"prerequisite_penalty": math.inf},
+                                    {"ability_effect": math.inf},
+                                    {"prerequisite_penalty": math.nan}])
+def test_infinite_population_parameters_are_refused(kwargs):
+    # inf * 0 is NaN: every root concept used to read as unknown
+    with pytest.raises(InvalidParameterError):
+        KnowledgeStateBelief(SkillGraph(["a", "b"], [("a", "b")]), **kwargs)

@@ -286,3 +286,11 @@ def test_propagation_respects_graph_direction(g, i, correct, propagation):
         moved = logit(changed[other]) - logit(before[other])
         assert (moved > 0) == correct
         assert abs(moved) <= propagation * direct + 1e-9
+
+
+@pytest.mark.parametrize("a, b, theta", [(math.nan, 0.0, 0.0), (1.0, math.nan, 0.0),
+                                         (1.0, 0.0, math.inf)])
+def test_guess_slip_refuses_non_finite_parameters(a, b, theta):
+    # NaN passed "a <= 0" and came back as guess = slip = NaN
+    with pytest.raises(InvalidParameterError):
+        guess_slip_from_2pl(a, b, theta)

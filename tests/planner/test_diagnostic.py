@@ -318,3 +318,38 @@ def test_items_from_irt_follow_the_2pl_curve_without_caps():
     assert 0.0 < 1.0 - hard.slip - hard.guess <= 0.01 + 1e-12
     with pytest.raises(DiagnosticError):
         DiagnosticItem.from_irt("bad", ["a"], a=0.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"guess": 0.6, "slip": 0.5},  # guess + slip >= 1: the answer tells nothing
+        {"guess": 0.0},
+        {"slip": 0.0},
+        {"guess": float("nan")},
+        {"ability_slope": -1.0},
+        {"ability_slope": float("inf")},
+    ],
+)
+def test_a_bad_item_is_refused_when_built_not_when_answered(kwargs):
+    # it used to be proposed by next_item and then break the diagnostic at record()
+    with pytest.raises(DiagnosticError):
+        DiagnosticItem("b", ("v",), **kwargs)
+
+
+@pytest.mark.parametrize("a, b", [(1.0, 1000.0), (800.0, 0.0), (50.0, 15.0), (1.0, -1000.0)])
+def test_steep_or_extreme_irt_items_stay_valid(a, b):
+    # math.exp overflowed here for b = 1000 or a = 800, values calibration can reach
+    item = DiagnosticItem.from_irt("x", ["v"], a=a, b=b, n_choices=4)
+    assert 0 < item.guess < 1 and 0 < item.slip < 1 and item.guess + item.slip < 1
+
+
+@pytest.mark.parametrize("a, b", [(float("nan"), 0.0), (1.0, float("nan")), (float("inf"), 0.0)])
+def test_non_finite_irt_parameters_are_refused(a, b):
+    with pytest.raises(DiagnosticError):
+        DiagnosticItem.from_irt("x", ["v"], a=a, b=b)
+
+
+def test_thresholds_in_the_wrong_order_are_refused(graph, bank):
+    with pytest.raises(DiagnosticError):
+        Diagnostic(graph, bank, mastered_threshold=0.4, weak_threshold=0.6)
