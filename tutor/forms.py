@@ -8,7 +8,7 @@ from tutor.coursefiles import MAX_ZIP_BYTES
 class CourseUploadForm(forms.Form):
     file = forms.FileField(
         label="Course file",
-        help_text="One course .yaml file, or a .zip of a course folder (see the course format).",
+        help_text="One course .yaml file, or a .zip of a course folder.",
     )
 
     def clean_file(self) -> object:

@@ -186,6 +186,13 @@ class Item(models.Model):
     def __str__(self) -> str:
         return self.key
 
+    @property
+    def summary(self) -> str:
+        """The prompt's first words as plain text, for links and page titles."""
+        from tutor.rendering import plain_summary
+
+        return plain_summary(self.prompt_html)
+
 
 class Choice(models.Model):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="choices")

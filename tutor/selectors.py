@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 
@@ -132,6 +134,27 @@ def course_outline(*, course: Course) -> list[Concept]:
 
 def course_lessons(*, course: Course) -> QuerySet[Lesson]:
     return course.lessons.order_by("order")
+
+
+@functools.cache
+def course_format_doc() -> tuple[str, str] | None:
+    """``docs/course-format.md`` as (title, rendered body), for teachers writing course
+    files; None if the document is not installed.
+
+    Read from the checkout once per process: the page and the repository's document
+    are the same text, so they cannot drift apart. The title is the document's first
+    heading (course HTML keeps no h1: the page has its own).
+    """
+    from tutor.rendering import render_markdown
+
+    try:
+        text = (settings.BASE_DIR / "docs" / "course-format.md").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    first, _, rest = text.partition("\n")
+    if first.startswith("# "):
+        return first[2:].strip(), render_markdown(rest)
+    return "Course file format", render_markdown(text)
 
 
 def teacher_courses(*, user: User) -> QuerySet[Course]:

@@ -15,6 +15,7 @@ urlpatterns = [
          core.attempt_status, name="attempt-status"),
     path("studio/", core.studio, name="studio"),
     path("studio/import/", core.studio_import, name="studio-import"),
+    path("studio/help/course-format/", core.studio_course_format, name="studio-course-format"),
     path("studio/<slug:slug>/", core.studio_course, name="studio-course"),
     path("", include("tutor.urls_learning")),
     path("", include("tutor.urls_paths")),

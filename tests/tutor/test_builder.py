@@ -116,3 +116,20 @@ def test_design_answers_are_checked_against_the_constraints(
     if verdict == "incorrect":
         unmet = [c for c in attempt.feedback["constraints"] if not c["satisfied"]]
         assert [c["constraint"] for c in unmet] == ["|I(V1)| <= 1 mA"]
+
+
+def test_a_hostile_design_netlist_is_refused_with_its_own_reason_only(
+        client, course, student, django_capture_on_commit_callbacks):
+    client.force_login(student)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("practice-answer", args=["mini", "divider-design"]),
+            {"netlist_text": ".control\nshell ls\n.endc", "submission_key": "d-2"},
+            headers={"HX-Request": "true"})
+    attempt = Attempt.objects.get()
+    assert attempt.verdict == Attempt.Verdict.INVALID  # refused: nothing was simulated
+    html = client.get(reverse("attempt-status", args=["mini", "divider-design", attempt.pk]),
+                      headers={"HX-Request": "true"}).content.decode()
+    assert "not allowed" in html
+    # the hint for numeric answers does not belong under a netlist's error
+    assert "Write a number with its unit" not in html

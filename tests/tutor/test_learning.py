@@ -20,6 +20,7 @@ from tutor.models import (
 )
 from tutor.services.attempts import attempt_record
 from tutor.services.learning import (
+    DiagnosticAlreadyAnswered,
     DiagnosticUnavailable,
     calibration_schedule,
     course_recalibrate,
@@ -300,9 +301,14 @@ def test_an_unreadable_or_repeated_answer_keeps_the_question(course, student):
     assert session.state["responses"] == [] and session.status == "running"
     diagnostic_answer(learner=student, course=course, item=item, answer="1 V",
                       idempotency_key="k2")
-    again = diagnostic_answer(learner=student, course=course, item=item, answer="1 V",
-                              idempotency_key="k2")
-    assert not again.counted
+    attempts = Attempt.objects.count()
+    # the same form twice, or a stale page with a fresh key: said so, nothing recorded
+    # (it used to be recorded as practice and reported as an unreadable answer)
+    for key in ("k2", "k3"):
+        with pytest.raises(DiagnosticAlreadyAnswered, match="already answered"):
+            diagnostic_answer(learner=student, course=course, item=item, answer="2 V",
+                              idempotency_key=key)
+    assert Attempt.objects.count() == attempts
     session.refresh_from_db()
     assert len(session.state["responses"]) == 1
 

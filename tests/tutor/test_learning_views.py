@@ -56,6 +56,8 @@ def test_studio_items_page(client, people, who, status, django_assert_max_num_qu
     if status == 200:
         html = response.content.decode()
         assert "Recalibrate now" in html and "ohm-mc" in html and "Not calibrated yet" in html
+        # a design item is never calibrated, so "not yet" would be a promise not kept
+        assert html.count("not measured: a design") == 1
 
 
 @pytest.mark.parametrize(("who", "status"), EDITOR_STATUS)
@@ -308,3 +310,47 @@ def test_an_unreadable_circuit_answer_shows_why_when_polled(client, course, stud
                       headers={"HX-Request": "true"}).content.decode()
     assert "could not read that answer" in poll and "Checking" not in poll
     assert "Question 1 of at most 3" in poll  # the same question stands
+
+
+
+def _ask(key):  # type: ignore[no-untyped-def]
+    """Make ``key`` the running diagnostic's current question (its stored choice)."""
+    session = DiagnosticSession.objects.get(status=DiagnosticSession.Status.RUNNING)
+    session.state = {**session.state, "pending": key}
+    session.save(update_fields=["state"])
+
+
+def test_an_unreadable_diagnostic_answer_says_why_and_keeps_what_was_typed(client, course,
+                                                                           student):
+    client.force_login(student)
+    client.post(reverse("diagnostic-start", args=["mini"]))
+    _ask("ohm-num")
+    response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+        "item": "ohm-num", "answer": "9Vx", "submission_key": "k1"},
+        headers={"HX-Request": "true"})
+    html = response.content.decode()
+    # the reason the practice page gives, not only "give a number with its unit"
+    assert "cannot read the unit" in html and "Vx" in html
+    assert 'name="item" value="ohm-num"' in html  # the question stands
+    assert 'value="9Vx"' in html and 'aria-invalid="true"' in html
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_a_diagnostic_answer_sent_again_is_named_as_such(client, course, student,
+                                                         django_capture_on_commit_callbacks):
+    client.force_login(student)
+    client.post(reverse("diagnostic-start", args=["mini"]))
+    _ask("ohm-num")
+    item = course.items.get(key="ohm-num")
+    form = {"item": item.key, "answer": _right(item), "submission_key": "k1"}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("diagnostic-answer", args=["mini"]), form)
+    attempts = Attempt.objects.count()
+    for key in ("k1", "k2"):  # the Back button's cached form, then a stale tab's
+        response = client.post(reverse("diagnostic-answer", args=["mini"]),
+                               {**form, "submission_key": key}, headers={"HX-Request": "true"})
+        html = response.content.decode()
+        assert "already answered that question" in html and "could not read" not in html
+    assert Attempt.objects.count() == attempts
+    response = client.post(reverse("diagnostic-answer", args=["mini"]), form, follow=True)
+    assert "already answered that question" in response.content.decode()

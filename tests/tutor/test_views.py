@@ -82,6 +82,20 @@ def test_studio(client, people, who, status):
     assert response.status_code == status
     if status == 200:
         assert b"Mini circuits" in response.content and b"Import a course" in response.content
+        html = response.content.decode()
+        # the upload field points at its help text, which must exist under that id
+        assert 'aria-describedby="id_file_helptext"' in html and 'id="id_file_helptext"' in html
+        assert reverse("studio-course-format") in html
+
+
+@pytest.mark.parametrize(("who", "status"), [("student", 403), ("teacher", 200), ("admin", 200),
+                                             ("outsider", 403)])
+def test_the_course_format_is_a_page_for_teachers(client, people, who, status):
+    response = get_as(client, people[who], reverse("studio-course-format"))
+    assert response.status_code == status
+    if status == 200:
+        html = response.content.decode()
+        assert "<h1>Course file format (version 1)</h1>" in html and "course.yaml" in html
 
 
 @pytest.mark.parametrize(("who", "status"), [("student", 302), ("teacher", 302), ("admin", 200),

@@ -36,6 +36,7 @@ from tutor.selectors import CALIBRATED_KINDS, JUDGED, item_is_calibrated
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "DiagnosticAlreadyAnswered",
     "DiagnosticOutcome",
     "DiagnosticUnavailable",
     "calibration_request",
@@ -270,11 +271,19 @@ class DiagnosticUnavailable(Exception):
     """The course has no items the diagnostic can ask, or no diagnostic is running."""
 
 
+class DiagnosticAlreadyAnswered(DiagnosticUnavailable):
+    """The question was answered before (a form sent twice, or from a stale page).
+
+    Nothing is recorded: a second answer would count twice as practice and say
+    nothing new to the diagnostic, which never asks a question twice.
+    """
+
+
 @dataclass(frozen=True)
 class DiagnosticOutcome:
     attempt: Attempt
     session: DiagnosticSession
-    counted: bool  # False: unreadable, a repeat, or still being simulated; the question stands
+    counted: bool  # False: unreadable or still being simulated; the question stands
 
     @property
     def finished(self) -> bool:
@@ -352,7 +361,8 @@ def diagnostic_answer(
     session and seeds the learner's mastery. Raises ``AnswerError`` (nothing recorded)
     and ``DiagnosticUnavailable`` (no running diagnostic, not one of its questions, or
     an earlier answer still being simulated; one that has waited past the deadline is
-    given up on first, see :func:`~tutor.services.attempts.attempt_expire_if_stale`).
+    given up on first, see :func:`~tutor.services.attempts.attempt_expire_if_stale`),
+    including ``DiagnosticAlreadyAnswered`` for a question answered before.
     """
     from planner.diagnostic import Diagnostic, DiagnosticError
     from tutor.services.attempts import (  # attempts -> hooks -> here
@@ -392,13 +402,17 @@ def diagnostic_answer(
             raise DiagnosticUnavailable(
                 "The course changed during your diagnostic; please start it again."
             ) from exc
+        if item.key in d.asked:
+            raise DiagnosticAlreadyAnswered(
+                "You have already answered that question; here is the next one."
+            )
         attempt = attempt_record(learner=learner, item=item, answer=answer,
                                  idempotency_key=idempotency_key)
-        if attempt.verdict == Attempt.Verdict.PENDING and item.key not in d.asked:
+        if attempt.verdict == Attempt.Verdict.PENDING:
             session.awaiting = attempt
             session.save(update_fields=["awaiting"])
             pending = True
-        elif attempt.verdict not in JUDGED or item.key in d.asked:
+        elif attempt.verdict not in JUDGED:
             return DiagnosticOutcome(attempt, session, counted=False)
         else:
             _diagnostic_record(session, d, attempt)

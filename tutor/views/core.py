@@ -169,6 +169,17 @@ def studio(request: AuthedRequest) -> HttpResponse:
     })
 
 
+@require_GET
+@login_required
+def studio_course_format(request: AuthedRequest) -> HttpResponse:
+    access.require_teacher(request.user)
+    doc = selectors.course_format_doc()
+    if doc is None:
+        raise Http404("The course format document is not installed here.")
+    title, body = doc
+    return render(request, "studio_course_format.html", {"title": title, "body": body})
+
+
 @require_POST
 @login_required
 def studio_import(request: AuthedRequest) -> HttpResponse:

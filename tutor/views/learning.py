@@ -19,6 +19,7 @@ from tutor.http import AuthedRequest
 from tutor.models import Attempt, Course, Item
 from tutor.services.attempts import AnswerError, attempt_expire_if_stale
 from tutor.services.learning import (
+    DiagnosticAlreadyAnswered,
     DiagnosticUnavailable,
     calibration_request,
     diagnostic_answer,
@@ -50,7 +51,9 @@ def _diagnostic_context(request: AuthedRequest, course: Course) -> dict[str, Any
 def _unreadable(attempt: Attempt | None) -> str:
     """What to tell a learner whose answer could not be judged."""
     feedback = (attempt.feedback or {}) if attempt is not None else {}
-    error = feedback.get("error") or ""
+    # a numeric answer's reason is in its diagnosis ("cannot read the unit 'Vx'"),
+    # a circuit answer's in its error, as the practice page shows them
+    error = feedback.get("error") or (feedback.get("diagnosis") or {}).get("message") or ""
     if feedback.get("unchecked"):
         return str(error)  # the simulator never answered: the answer itself may be fine
     return f"We could not read that answer: {error}" if error else \
@@ -80,13 +83,15 @@ def diagnostic_begin(request: AuthedRequest, slug: str) -> HttpResponse:
 @login_required
 def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
     item = access.item_for_learner(request.user, slug, request.POST.get("item", ""))
-    error = ""
+    answer = request.POST.get("answer", "")
+    error = notice = ""
     try:
         outcome = diagnostic_answer(
-            learner=request.user, course=item.course, item=item,
-            answer=request.POST.get("answer", ""),
+            learner=request.user, course=item.course, item=item, answer=answer,
             idempotency_key=request.POST.get("submission_key", ""),
         )
+    except DiagnosticAlreadyAnswered as exc:
+        notice = str(exc)
     except (AnswerError, DiagnosticUnavailable) as exc:
         error = str(exc)
     else:
@@ -98,9 +103,15 @@ def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
     if not request.htmx:
         if error:
             messages.error(request, error)
+        elif notice:
+            messages.info(request, notice)
         return redirect("diagnostic", slug=slug)
     context = _diagnostic_context(request, item.course)
     context["answer_error"] = error
+    context["answer_notice"] = notice
+    step = context["step"]
+    if error and step is not None and step.item.pk == item.pk:
+        context["previous_answer"] = answer  # the question stands: keep what was typed
     return render(request, "diagnostic.html#diagnostic-question", context)
 
 
@@ -155,5 +166,6 @@ def studio_items(request: AuthedRequest, slug: str) -> HttpResponse:
 def studio_recalibrate(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_editor(request.user, slug)
     calibration_request(course=course)
-    messages.success(request, "Recalibration queued; the table shows the result once it ran.")
+    messages.success(request, "Recalibration queued; the note and the table below show its "
+                              "result once it has run.")
     return redirect("studio-items", slug=slug)
