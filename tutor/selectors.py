@@ -180,20 +180,39 @@ def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
 
 
 def next_item_for(*, learner: User, course: Course, after: Item | None = None) -> Item | None:
-    """The next item in syllabus order that the learner has not yet answered correctly.
+    """The item to practise next: on the learner's path first, else in syllabus order.
 
-    A placeholder policy until the planner chooses: it walks forward from ``after``
-    and wraps around.
+    With a stored path (every judged answer and the diagnostic's end refresh it), the
+    first item in syllabus order, not yet answered correctly and not ``after`` (the
+    one just answered), tagged with a concept of the earliest step that has such an
+    item: so after the diagnostic, practice starts on what it found weak. Without a
+    path, or when the path's concepts have nothing left to answer, it walks forward
+    in syllabus order from ``after`` and wraps around. Four queries.
     """
     done = set(Attempt.objects.filter(learner=learner, item__course=course,
                                       verdict=Attempt.Verdict.CORRECT)
                .values_list("item_id", flat=True))
-    items = list(course.items.filter(is_active=True).order_by("order").only("pk", "key", "order"))
+    items = list(course.items.filter(is_active=True).order_by("order")
+                 .only("pk", "key", "order").prefetch_related(
+                     Prefetch("concepts", queryset=Concept.objects.only("pk", "key"))))
+    skip = None if after is None else after.pk
+    row = LearnerPlan.objects.filter(learner=learner, course=course).only("plan").first()
+    steps = (row.plan or {}).get("steps", []) if row is not None else []
+    if isinstance(steps, list) and steps:
+        by_concept: dict[str, list[Item]] = defaultdict(list)
+        for it in items:
+            if it.pk not in done and it.pk != skip:
+                for c in it.concepts.all():
+                    by_concept[c.key].append(it)
+        for step in steps:
+            covers = step.get("covers", []) if isinstance(step, dict) else []
+            found = [by_concept[c][0] for c in covers if by_concept.get(c)]
+            if found:
+                return min(found, key=lambda it: it.order)
     if after is not None:
         items = [i for i in items if i.order > after.order] + \
             [i for i in items if i.order <= after.order]
-    return next((i for i in items if i.pk not in done and (after is None or i.pk != after.pk)),
-                None)
+    return next((i for i in items if i.pk not in done and i.pk != skip), None)
 
 
 def attempt_for_learner(*, learner: User, attempt_id: int) -> Attempt | None:
@@ -357,7 +376,7 @@ class ConceptVerdict:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.mastery)
+        return int(100 * self.mastery)  # floor, as "My knowledge" shows it: 94.6% is not 95%
 
 
 @dataclass(frozen=True)

@@ -1075,7 +1075,7 @@ def plan_path(
     >>> plan.total_cost, plan.lower_bound, plan.uncovered
     (3.0, 3.0, ())
     >>> print(plan.steps[0].reason)
-    Current is needed for your goal Ohm's law, and you have not shown it yet.
+    Current is needed for your goal Ohm's law, and you have not mastered it yet.
 
     Notes
     -----

@@ -63,14 +63,14 @@ def step_reason(
     -------
     str
         E.g. "Thevenin equivalent is needed for your goal Maximum power transfer,
-        and you have not shown it yet."
+        and you have not mastered it yet."
 
     Examples
     --------
-    >>> names = {"thevenin": "Thevenin equivalent", "mpt": "Max power transfer"}
+    >>> names = {"thevenin": "Thevenin", "mpt": "Max power transfer"}
     >>> print(step_reason(["thevenin"], serving=["mpt"], goals=["mpt"],
     ...                   name=names.__getitem__, unit_title=""))
-    Thevenin equivalent is needed for your goal Max power transfer, and you have not shown it yet.
+    Thevenin is needed for your goal Max power transfer, and you have not mastered it yet.
     """
     goal_set = set(goals)
     own = [c for c in concepts if c in goal_set]
@@ -96,7 +96,7 @@ def step_reason(
             what = "are among your goals"
         clauses.append(f"{join_names([name(c) for c in own])} {what}")
     pronoun = "it" if len(concepts) == 1 else "them"
-    text = "; ".join(clauses) + f", and you have not shown {pronoun} yet."
+    text = "; ".join(clauses) + f", and you have not mastered {pronoun} yet."
     if continued:
         text = f"Continuing {unit_title}, now that what it builds on is done: " + text
     if missing:

@@ -99,10 +99,10 @@ def test_reason_names_the_goal_a_prerequisite_serves(graph, lessons):
     assert [s.unit for s in plan.steps] == ["lesson-thevenin", "lesson-max-power-transfer"]
     assert plan.steps[0].reason == (
         "Thevenin equivalent is needed for your goal Maximum power transfer, "
-        "and you have not shown it yet."
+        "and you have not mastered it yet."
     )
     assert plan.steps[1].reason == (
-        "Maximum power transfer is your goal, and you have not shown it yet."
+        "Maximum power transfer is your goal, and you have not mastered it yet."
     )
 
 

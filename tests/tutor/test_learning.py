@@ -16,6 +16,7 @@ from tutor.models import (
     DiagnosticSession,
     Enrolment,
     Item,
+    LearnerPlan,
     LearnerState,
 )
 from tutor.services.attempts import attempt_record
@@ -28,6 +29,7 @@ from tutor.services.learning import (
     diagnostic_start,
     mastery_record,
 )
+from tutor.services.plans import plan_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -281,6 +283,13 @@ def test_wrong_answers_make_concepts_weak_and_show_misconceptions(course, studen
     assert result["misconceptions"] == ["prefix-error"]
     report = selectors.diagnostic_report(session=last.session)
     assert "factor of 1000" in report.misconceptions[0].description
+    # the path is planned from the result, so practice starts on what it found weak
+    # (it used to be planned from the state before the seed, one answer in)
+    plan = LearnerPlan.objects.get(learner=student, course=course)
+    assert plan_refresh(learner=student, course=course).plan == plan.plan
+    assert "ohms-law" in {c for step in plan.plan["steps"] for c in step["covers"]}
+    nxt = selectors.next_item_for(learner=student, course=course)
+    assert nxt is not None and "ohms-law" in set(nxt.concepts.values_list("key", flat=True))
 
 
 @pytest.mark.usefixtures("eager_celery")

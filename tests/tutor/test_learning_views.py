@@ -7,7 +7,14 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tests.tutor.helpers import get_as
-from tutor.models import Attempt, Concept, CourseCalibration, DiagnosticSession, Item
+from tutor.models import (
+    Attempt,
+    Concept,
+    CourseCalibration,
+    DiagnosticSession,
+    Item,
+    LearnerPlan,
+)
 from tutor.services.learning import diagnostic_answer, diagnostic_start
 
 pytestmark = pytest.mark.django_db
@@ -254,6 +261,9 @@ def test_simulate_cohort_creates_learners_once_and_calibrates(course, capsys):
     n = Attempt.objects.filter(learner__username__startswith="sim-").count()
     assert n > 25
     assert not Attempt.objects.filter(item__kind=Item.Kind.DESIGN).exists()
+    # each has the path a real learner would have after answering (the studio lists it)
+    plans = LearnerPlan.objects.filter(course=course, learner__username__startswith="sim-")
+    assert plans.count() == 25 and all("steps" in p.plan for p in plans)
     call_command("simulate_cohort", "--course", "mini", "--learners", "25", "--seed", "7")
     out = capsys.readouterr().out
     assert "0 learners created, 25 already had answers; 0 answers recorded" in out
@@ -283,6 +293,14 @@ def test_diagnostic_result_page(client, people, course, who, status, settings):
     assert response.status_code == status
     if status == 200:
         assert b"Your diagnostic result" in response.content
+        if who == "student":
+            report = response.context["report"]
+            assert report.mastered  # two right answers: Ohm's law at least
+            html = response.content.decode()
+            # every list gives its percentages, floored as "My knowledge" shows them
+            for v in report.mastered + report.uncertain + report.weak:
+                assert f"{v.concept.name.replace(chr(39), '&#x27;')} ({int(100 * v.mastery)}%" \
+                    in html
 
 
 @pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)

@@ -416,3 +416,20 @@ def test_a_small_move_of_ability_repairs_the_plan_a_large_one_plans_afresh(cours
     assert plan_refresh(learner=student, course=course).plan["made_by"] == "replan"
     LearnerState.objects.filter(learner=student).update(theta=1.0)
     assert plan_refresh(learner=student, course=course).plan["made_by"] == "plan"
+
+
+def test_practice_next_follows_the_path_then_the_syllabus(course, student):
+    # without a path: syllabus order (ohm-mc first); with one: its first step's concept
+    assert selectors.next_item_for(learner=student, course=course).key == "ohm-mc"
+    _master(student, course, voltage=0.99, ohms_law=0.99, divider=0.1)
+    plan_refresh(learner=student, course=course)
+    assert [c for _, covers in _steps(student, course) for c in covers] == ["divider"]
+    assert selectors.next_item_for(learner=student, course=course).key == "divider-circuit"
+    # the item just answered is not offered again at once; the next on the step is
+    after = course.items.get(key="divider-circuit")
+    nxt = selectors.next_item_for(learner=student, course=course, after=after)
+    assert nxt.key == "divider-design"
+    # and after that one, the first again: the step's concept is still not mastered
+    design = course.items.get(key="divider-design")
+    nxt = selectors.next_item_for(learner=student, course=course, after=design)
+    assert nxt.key == "divider-circuit"

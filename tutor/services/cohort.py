@@ -19,6 +19,7 @@ from tutor import selectors
 from tutor.models import Attempt, Choice, Course, Enrolment, Item, LearnerState, User
 from tutor.selectors import CALIBRATED_KINDS, item_is_calibrated
 from tutor.services.learning import course_recalibrate, item_guess_slip
+from tutor.services.plans import plan_refresh
 
 SIM_PREFIX = "sim"
 
@@ -140,5 +141,9 @@ def cohort_simulate(
             ignore_conflicts=True, batch_size=500,
         )
     calibration = course_recalibrate(course=course)
+    # Each simulated learner gets the path a real one gets after every answer, so the
+    # studio's learner table shows them (planned after calibration: costs use it).
+    for user in User.objects.filter(pk__in=list(models)).order_by("pk"):
+        plan_refresh(learner=user, course=course)
     return CohortReport(created=len(new_users), skipped=len(answered & set(users.values())),
                         attempts=len(attempts), calibration_note=calibration.note)

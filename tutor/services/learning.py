@@ -32,6 +32,7 @@ from tutor.models import (
     User,
 )
 from tutor.selectors import CALIBRATED_KINDS, JUDGED, item_is_calibrated
+from tutor.services.plans import plan_refresh
 
 log = logging.getLogger(__name__)
 
@@ -347,6 +348,9 @@ def _diagnostic_record(session: DiagnosticSession, d: Any, attempt: Attempt) -> 
         session.finished_at = timezone.now()
         _seed_mastery(learner=session.learner, course=session.course,
                       mastery=session.result["mastery"])
+        # the path (and so "Start practising") must start from the result, not from
+        # the state before the seed, which the last answer's refresh planned from
+        plan_refresh(learner=session.learner, course=session.course)
 
 
 def diagnostic_answer(
