@@ -195,7 +195,8 @@ def _holds(op: str, value: float, target: float, rel_tol: float) -> bool:
 
 
 def _describe(op: str, target: str, rel_tol: float) -> str:
-    return {"=": f"{target} (± {rel_tol * 100:g} %)", "<=": f"at most {target}",
+    exact = f"exactly {target}" if rel_tol == 0 else f"{target} (± {rel_tol * 100:g} %)"
+    return {"=": exact, "<=": f"at most {target}",
             ">=": f"at least {target}", "<": f"below {target}", ">": f"above {target}"}[op]
 
 
@@ -246,7 +247,8 @@ def check_design(
     results: list[ConstraintResult] = []
     op_solution: Solution | None = None
     for c in parsed:
-        tol = c.rel_tol if c.rel_tol is not None else rel_tol
+        # a count is a whole number: "= 1" means exactly one unless a tolerance is written
+        tol = c.rel_tol if c.rel_tol is not None else (0.0 if c.ask is None else rel_tol)
         if c.ask is None:
             n = sum(1 for e in circuit.elements if c.kinds == "*" or e.kind in c.kinds)
             value = Quantity(float(n), "")
@@ -264,7 +266,11 @@ def check_design(
         shown = (str(int(value.value)) if c.ask is None else format_quantity(value))
         wanted = _describe(c.op, str(int(c.target.value)) if c.ask is None
                            else format_quantity(c.target), tol)
-        message = f"{c.label} is {shown}; it should be {wanted}."
+        if c.ask is None:  # "count(V) is 2" reads like code; say what is counted
+            what = "elements" if c.kinds == "*" else f"{'/'.join(c.kinds)} elements"
+            message = f"The circuit has {shown} {what}; it should have {wanted}."
+        else:
+            message = f"{c.label} is {shown}; it should be {wanted}."
         results.append(ConstraintResult(c, ok, value, message))
     voltages = {n: float(v.real) for n, v in op_solution.node_voltages.items()} \
         if op_solution else {}

@@ -151,6 +151,8 @@ def test_a_divider_drawing_too_much_current_fails_on_that_constraint(pool):
 def test_cheating_with_a_second_source_fails(pool):
     result = check_design("V1 in 0 5\nR1 in 0 10k\nV2 out 0 3.3\nR2 out 0 10k", SPEC, runner=pool)
     assert [r.satisfied for r in result.results] == [True, True, True, False]
+    # a count is exact: no "(± 1 %)" tolerance on a number of elements
+    assert result.results[3].message == "The circuit has 2 V elements; it should have exactly 1."
 
 
 def test_constraint_grammar():

@@ -71,6 +71,15 @@ def test_builder_view_returns_the_schematic_partial(client, course, student):
     assert response.status_code == 200
     assert html.lstrip().startswith('<fieldset id="circuit-builder"')
     assert "<svg" in html and "R2 out 0 3.3k" in html
+    # two-terminal elements show two node boxes; the third travels hidden, so the
+    # columns stay aligned and an op-amp row (three nodes) shows all three
+    assert html.count('type="text" name="el_n3"') == 0
+    assert html.count('type="hidden" name="el_n3"') == 3
+    response = client.post(url, _post([*DIVIDER_ROWS, ("X", "U1", "p", "m", "o", "")],
+                                      builder_action="update").urlencode(),
+                           content_type="application/x-www-form-urlencoded",
+                           headers={"HX-Request": "true"})
+    assert response.content.decode().count('type="text" name="el_n3"') == 1
 
 
 @pytest.mark.django_db
