@@ -127,6 +127,8 @@ def test_design_answers_are_checked_against_the_constraints(
         assert [c["constraint"] for c in unmet] == ["|I(V1)| <= 1 mA"]
 
 
+@pytest.mark.django_db
+@pytest.mark.usefixtures("eager_celery")
 def test_a_hostile_design_netlist_is_refused_with_its_own_reason_only(
         client, course, student, django_capture_on_commit_callbacks):
     client.force_login(student)
