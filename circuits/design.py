@@ -267,7 +267,8 @@ def check_design(
         wanted = _describe(c.op, str(int(c.target.value)) if c.ask is None
                            else format_quantity(c.target), tol)
         if c.ask is None:  # "count(V) is 2" reads like code; say what is counted
-            what = "elements" if c.kinds == "*" else f"{'/'.join(c.kinds)} elements"
+            noun = "element" if int(value.value) == 1 else "elements"
+            what = noun if c.kinds == "*" else f"{'/'.join(c.kinds)} {noun}"
             message = f"The circuit has {shown} {what}; it should have {wanted}."
         else:
             message = f"{c.label} is {shown}; it should be {wanted}."

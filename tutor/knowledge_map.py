@@ -7,6 +7,7 @@ so Django's autoescaping covers every name drawn.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ class Node:
     @property
     def percent(self) -> int:
         # floor, so the percentage never claims a band above the node's own
-        return int(100 * self.mastery)
+        return math.floor(100 * self.mastery + 1e-9)  # 0.29 is stored as 0.28999...
 
     @property
     def cx(self) -> float:

@@ -376,7 +376,9 @@ class ConceptVerdict:
 
     @property
     def percent(self) -> int:
-        return int(100 * self.mastery)  # floor, as "My knowledge" shows it: 94.6% is not 95%
+        # floor, as "My knowledge" shows it (94.6% is not 95%); the nudge keeps 0.29,
+        # stored as 0.28999..., from showing as 28%
+        return math.floor(100 * self.mastery + 1e-9)
 
 
 @dataclass(frozen=True)
@@ -404,6 +406,13 @@ class DiagnosticReport:
     uncertain: list[ConceptVerdict]
     misconceptions: list[SuspectedMisconception]
     asked: int
+
+    @property
+    def mastered_percent(self) -> int:
+        """The P(known) that counts as mastered, as the page states it."""
+        from knowledge_graph.diagnosis import MASTERED_THRESHOLD
+
+        return round(100 * MASTERED_THRESHOLD)
 
 
 def diagnostic_report(*, session: DiagnosticSession) -> DiagnosticReport:
@@ -438,7 +447,7 @@ class KnowledgeRow:
 
     @property
     def percent(self) -> int:
-        return int(100 * self.mastery)  # floor, as the map does, so band and % agree
+        return math.floor(100 * self.mastery + 1e-9)  # as the map does: band and % agree
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ their density.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -659,10 +660,9 @@ def _woodbury_inverse_diagonal(s: Any, prec: FloatArray) -> FloatArray:
     from scipy.linalg import cho_factor, solve_triangular
 
     n_rows, n_par = s.shape
-    if n_rows < n_par and not np.all(prec > 0):
+    if not np.all(prec > 0):
+        # only called with n_rows < n_par: without a prior the information is singular
         return np.full(n_par, np.inf)
-    if not np.all(prec > 0):  # pragma: no cover - only reached with n_rows >= n_par
-        return _inverse_diagonal(np.asarray((s.T @ s).toarray()) + np.diag(prec))
     d_inv = 1.0 / prec
     t = sparse.csr_array(s @ sparse.diags_array(d_inv))  # S D^-1, still sparse
     m = np.asarray((t @ s.T).toarray()) + np.eye(n_rows)
@@ -690,7 +690,6 @@ def _common_slope_variances(s: Any, prec: FloatArray, n_al: int) -> FloatArray:
     """
     from scipy.sparse.linalg import LinearOperator, cg
 
-    n_par = s.shape[1]
     sb = s[:, n_al:]
     prec_b = prec[n_al:]
     dbb = np.asarray((sb.multiply(sb)).sum(axis=0)).ravel() + prec_b
@@ -700,17 +699,29 @@ def _common_slope_variances(s: Any, prec: FloatArray, n_al: int) -> FloatArray:
         out: FloatArray = var_b
         return out
     sa = np.asarray(s[:, [0]].toarray()).ravel()
-    i_ba = sb.T @ sa
-    if not np.all(dbb > 0):
-        return np.full(n_par, np.inf)
-    op = LinearOperator((n_par - 1, n_par - 1), dtype=np.float64,
-                        matvec=lambda v: sb.T @ (sb @ v) + prec_b * v)
-    y, info = cg(op, i_ba, rtol=1e-10, atol=0.0, maxiter=10 * n_par,
-                 M=LinearOperator((n_par - 1, n_par - 1), dtype=np.float64,
-                                  matvec=lambda v: v / dbb))
-    schur = float(sa @ sa) + float(prec[0]) - float(i_ba @ y)
+    # An item with no information (no prior, no scores) is a zero row and column of
+    # I_bb, decoupled from the rest: leave it out of the solve; its own variance is inf.
+    live = np.flatnonzero(dbb > 0)
+    sb_live = sb[:, live]
+    d_live, p_live = dbb[live], prec_b[live]
+    i_ba = sb_live.T @ sa
+    n = live.size
+    op = LinearOperator((n, n), dtype=np.float64,
+                        matvec=lambda v: sb_live.T @ (sb_live @ v) + p_live * v)
+    y_live, info = cg(op, i_ba, rtol=1e-10, atol=0.0, maxiter=10 * max(n, 1),
+                      M=LinearOperator((n, n), dtype=np.float64, matvec=lambda v: v / d_live))
+    if info != 0:  # pragma: no cover - CG on a positive definite matrix of this size
+        warnings.warn("the common slope's standard error did not converge; reported as inf",
+                      RuntimeWarning, stacklevel=3)
+    schur = float(sa @ sa) + float(prec[0]) - float(i_ba @ y_live)
     var_al = 1.0 / schur if info == 0 and schur > 0 else math.inf
-    return np.concatenate([[var_al], var_b + y * y * var_al])
+    y = np.zeros(dbb.size)
+    y[live] = y_live
+    # y = 0 (no coupling) with var_al = inf would be 0 * inf = NaN: such a difficulty's
+    # variance does not depend on the slope's
+    with np.errstate(invalid="ignore"):
+        coupled = np.where(y == 0.0, 0.0, y * y * var_al)
+    return np.concatenate([[var_al], var_b + coupled])
 
 
 def _standard_errors(

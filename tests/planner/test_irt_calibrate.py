@@ -147,6 +147,15 @@ def test_the_1pl_slope_keeps_a_finite_exact_error_when_nothing_fits_a_matrix():
             assert ratio.min() > 0.75 and np.median(ratio) > 0.85
 
 
+def test_an_item_nobody_answered_does_not_take_the_slope_error_with_it():
+    # no prior, one empty column: it used to make every 1PL standard error inf
+    x, *_ = simulate(60, 40, seed=16)
+    x[:, 5] = np.nan
+    fit = calibrate(x, model="1pl", priors=None, se_full_max=10)
+    assert math.isfinite(fit.se_a[0]) and np.isinf(fit.se_b[5])
+    assert np.all(np.isfinite(np.delete(fit.se_b, 5)))
+
+
 def test_an_unbounded_standard_error_is_null_in_the_json():
     # No prior and fewer learners than parameters: the information is singular.
     x, *_ = simulate(8, 12, seed=14)

@@ -411,6 +411,25 @@ def test_a_calibration_nobody_requested_also_resets_the_count(course, student, s
     assert queued == [course.pk]
 
 
+def test_a_circuit_answer_that_ends_the_diagnostic_counts_once_and_replans(course, student,
+                                                                           settings):
+    from tutor.services.attempts import attempt_check_circuit
+
+    settings.DIAGNOSTIC_MAX_ITEMS = 1
+    diagnostic_start(learner=student, course=course)
+    circuit = course.items.get(key="divider-circuit")
+    first = diagnostic_answer(learner=student, course=course, item=circuit,
+                              answer=circuit.answer_text, idempotency_key="c1")
+    assert first.checking
+    attempt_check_circuit(attempt_id=first.attempt.pk)  # what the worker does
+    session = DiagnosticSession.objects.get()
+    assert session.status == DiagnosticSession.Status.FINISHED
+    # the result counts the answer; the hook used to fold it into mastery once more
+    assert _mastery(student, course) == pytest.approx(session.result["mastery"])
+    plan = LearnerPlan.objects.get(learner=student, course=course)
+    assert plan_refresh(learner=student, course=course).plan == plan.plan
+
+
 def test_a_circuit_answer_holds_the_diagnostic_until_simulated(course, student):
     """No commit here, so the SPICE task has not run: the session waits for it."""
     from tutor.services.attempts import attempt_check_circuit

@@ -433,3 +433,17 @@ def test_practice_next_follows_the_path_then_the_syllabus(course, student):
     design = course.items.get(key="divider-design")
     nxt = selectors.next_item_for(learner=student, course=course, after=design)
     assert nxt.key == "divider-circuit"
+
+
+def test_the_next_item_link_follows_the_path_the_answer_left(client, course, student):
+    # Ohm's law nearly mastered: one right answer finishes it and the path moves on to
+    # the divider. The link used to be chosen before the answer, on Ohm's law again.
+    _master(student, course, voltage=0.99, ohms_law=0.93, divider=0.1)
+    plan_refresh(learner=student, course=course)
+    assert "ohms-law" in [c for _, covers in _steps(student, course) for c in covers]
+    client.force_login(student)
+    right = str(course.items.get(key="ohm-mc").choices.get(is_correct=True).pk)
+    html = _answer(client, "ohm-mc", right, "k1").content.decode()
+    assert [c for _, covers in _steps(student, course) for c in covers] == ["divider"]
+    link = reverse("practice", args=["mini", "divider-circuit"])
+    assert f'<a href="{link}">Next item' in html

@@ -13,8 +13,13 @@ from tutor.services.plans import plan_refresh
 
 def attempt_judged(*, attempt: Attempt) -> None:
     """Update everything that depends on a judged attempt."""
-    diagnostic_attempt_judged(attempt=attempt)  # a waiting diagnostic, even if unreadable
-    if attempt.verdict not in (Attempt.Verdict.CORRECT, Attempt.Verdict.INCORRECT):
-        return  # an unreadable answer is no evidence about the learner
-    mastery_record(attempt=attempt)
-    plan_refresh(learner=attempt.learner, course=attempt.item.course)  # after mastery: it reads it
+    # an unreadable answer is no evidence about the learner
+    judged = attempt.verdict in (Attempt.Verdict.CORRECT, Attempt.Verdict.INCORRECT)
+    if judged:
+        mastery_record(attempt=attempt)
+    # A waiting diagnostic, even if unreadable. After mastery: when this answer ends the
+    # diagnostic, its result (which counts the answer) replaces the mastery, and must
+    # not be updated with the same answer a second time.
+    diagnostic_attempt_judged(attempt=attempt)
+    if judged:
+        plan_refresh(learner=attempt.learner, course=attempt.item.course)  # reads mastery

@@ -348,9 +348,6 @@ def _diagnostic_record(session: DiagnosticSession, d: Any, attempt: Attempt) -> 
         session.finished_at = timezone.now()
         _seed_mastery(learner=session.learner, course=session.course,
                       mastery=session.result["mastery"])
-        # the path (and so "Start practising") must start from the result, not from
-        # the state before the seed, which the last answer's refresh planned from
-        plan_refresh(learner=session.learner, course=session.course)
 
 
 def diagnostic_answer(
@@ -421,6 +418,11 @@ def diagnostic_answer(
         else:
             _diagnostic_record(session, d, attempt)
             session.save()
+            if session.status == DiagnosticSession.Status.FINISHED:
+                # The answer's own hook planned before the result seeded the mastery;
+                # the path (and "Start practising") must start from the result. A
+                # circuit answer's hook runs after the seed, so it needs no second plan.
+                plan_refresh(learner=learner, course=course)
             pending = False
     if pending:
         # the task ran on commit if Celery is eager; otherwise the page polls

@@ -85,9 +85,11 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
     context: dict[str, Any] = {
         "course": item.course, "item": item, "submission_key": uuid.uuid4().hex,
         "history": selectors.item_attempts(learner=request.user, item=item),
-        "next_item": selectors.next_item_for(learner=request.user, course=item.course, after=item),
-        # Called by the template when the feedback renders, after the answer has
-        # refreshed the plan; a page without feedback never reads it.
+        # Both called by the template when the feedback renders, after the answer has
+        # refreshed the plan (the next item follows the path, which the answer may have
+        # moved on); a page without feedback never reads them.
+        "next_item": partial(selectors.next_item_for, learner=request.user, course=item.course,
+                             after=item),
         "path_after_answer": partial(selectors.learner_path, learner=request.user,
                                      course=item.course),
     }
