@@ -8,6 +8,7 @@ so Django's autoescaping covers every name drawn.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -58,7 +59,7 @@ def band_for(p: float) -> Band:
 class Node:
     key: str
     name: str
-    short_name: str
+    name_lines: tuple[str, ...]  # the name wrapped to fit the box, at most two lines
     mastery: float
     band: Band
     x: float
@@ -75,12 +76,14 @@ class Node:
         return self.x + NODE_W / 2
 
     @property
-    def name_y(self) -> float:
-        return self.y + 23
+    def name_rows(self) -> list[tuple[float, str]]:
+        """(baseline y, text) of each line of the name, the block centred above the band."""
+        top = self.y + (28 if len(self.name_lines) == 1 else 21)
+        return [(top + 17 * k, line) for k, line in enumerate(self.name_lines)]
 
     @property
     def band_y(self) -> float:
-        return self.y + 43
+        return self.y + (50 if len(self.name_lines) == 1 else 58)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +102,23 @@ class MapLayout:
     node_width: float
     node_height: float
 
+    @property
+    def min_width(self) -> float:
+        """Narrowest the drawing may be scaled to before the page scrolls it instead.
 
-NODE_W = 200.0
-NODE_H = 56.0
-GAP_X = 28.0
-GAP_Y = 56.0
+        Scaled to any width, a wide course's map shrank its text to 3 px on a phone
+        and 9 px on a laptop; below MIN_SCALE the figure scrolls sideways instead.
+        """
+        return round(self.width * MIN_SCALE)
+
+
+NODE_W = 184.0
+NODE_H = 68.0
+GAP_X = 20.0
+GAP_Y = 52.0
 MARGIN = 16.0
-NAME_CHARS = 22
+LINE_CHARS = 21  # of a 14 px bold name in a NODE_W box
+MIN_SCALE = 0.77  # names at 10.8 px; the demo course (1440 px) then fits a 72rem column
 
 
 def _depths(graph: SkillGraph) -> dict[str, int]:
@@ -117,8 +130,18 @@ def _depths(graph: SkillGraph) -> dict[str, int]:
     return depth
 
 
-def _shorten(name: str) -> str:
-    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1].rstrip() + "…"
+def _wrap(name: str) -> tuple[str, ...]:
+    """The name in at most two lines of LINE_CHARS, broken between words.
+
+    Cutting every name at one line used to hide a fifth of the demo course's names
+    ("Kirchhoff's current l…"); two lines hold them all, and only a longer name
+    loses its end (the box's tooltip, the description and the table give it whole).
+    """
+    lines = textwrap.wrap(name, LINE_CHARS, break_long_words=True) or [name]
+    if len(lines) <= 2:
+        return tuple(lines)
+    rest = " ".join(lines[1:])
+    return lines[0], rest[: LINE_CHARS - 1].rstrip() + "…"
 
 
 def layered_layout(
@@ -154,7 +177,7 @@ def layered_layout(
         for k, c in enumerate(row):
             p = float(mastery.get(c, 0.0))
             name = names.get(c, c)
-            nodes[c] = Node(c, name, _shorten(name), p, band_for(p),
+            nodes[c] = Node(c, name, _wrap(name), p, band_for(p),
                             x0 + k * (NODE_W + GAP_X), MARGIN + d * (NODE_H + GAP_Y), d)
     edges: list[Edge] = []
     for before, after in graph.edges:

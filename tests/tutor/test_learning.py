@@ -378,6 +378,21 @@ def test_layout_puts_prerequisites_above_what_builds_on_them():
     assert nodes["v"].y == nodes["i"].y == nodes["kvl"].y < nodes["ohm"].y < nodes["div"].y
     assert nodes["v"].band.key == "mastered" and nodes["v"].name == "Voltage"
     assert len(lay.edges) == 4
+
+
+def test_long_concept_names_wrap_instead_of_being_cut():
+    from knowledge_graph.graph import SkillGraph
+
+    names = {"kcl": "Kirchhoff's current law", "rc": "RC filters and frequency response",
+             "x": "A name far too long to fit in the two lines of one concept box"}
+    lay = layered_layout(SkillGraph(list(names), []), {}, names)
+    lines = {n.key: n.name_lines for n in lay.nodes}
+    assert lines["kcl"] == ("Kirchhoff's current", "law")  # was "Kirchhoff's current l…"
+    assert " ".join(lines["rc"]) == names["rc"]
+    assert len(lines["x"]) == 2 and lines["x"][1].endswith("…")
+    for n in lay.nodes:  # every line inside its box, the band line below the name
+        assert all(n.y < y < n.band_y < n.y + lay.node_height for y, _ in n.name_rows)
+    assert lay.min_width < lay.width
     for n in lay.nodes:  # nothing drawn outside the picture
         assert n.x >= 0 and n.x + lay.node_width <= lay.width
         assert n.y >= 0 and n.y + lay.node_height <= lay.height
