@@ -351,6 +351,12 @@ def test_an_unreadable_diagnostic_answer_says_why_and_keeps_what_was_typed(clien
     assert "cannot read the unit" in html and "Vx" in html
     assert 'name="item" value="ohm-num"' in html  # the question stands
     assert 'value="9Vx"' in html and 'aria-invalid="true"' in html
+    # without JavaScript the answer comes back through the redirect, once
+    response = client.post(reverse("diagnostic-answer", args=["mini"]), {
+        "item": "ohm-num", "answer": "7Vy", "submission_key": "k2"}, follow=True)
+    html = response.content.decode()
+    assert "cannot read the unit" in html and 'value="7Vy"' in html
+    assert 'value="7Vy"' not in client.get(reverse("diagnostic", args=["mini"])).content.decode()
 
 
 @pytest.mark.usefixtures("eager_celery")

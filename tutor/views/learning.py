@@ -48,6 +48,9 @@ def _diagnostic_context(request: AuthedRequest, course: Course) -> dict[str, Any
     }
 
 
+_KEPT_ANSWER = "diagnostic-kept-answer"
+
+
 def _unreadable(attempt: Attempt | None) -> str:
     """What to tell a learner whose answer could not be judged."""
     feedback = (attempt.feedback or {}) if attempt is not None else {}
@@ -64,7 +67,12 @@ def _unreadable(attempt: Attempt | None) -> str:
 @login_required
 def diagnostic(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_learner(request.user, slug)
-    return render(request, "diagnostic.html", _diagnostic_context(request, course))
+    context = _diagnostic_context(request, course)
+    kept = request.session.pop(_KEPT_ANSWER, None)
+    step = context["step"]
+    if isinstance(kept, dict) and step is not None and kept.get("item") == step.item.key:
+        context["previous_answer"] = str(kept.get("answer", ""))
+    return render(request, "diagnostic.html", context)
 
 
 @require_POST
@@ -103,6 +111,8 @@ def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
     if not request.htmx:
         if error:
             messages.error(request, error)
+            # the redirect's page shows the question again: with what was typed in it
+            request.session[_KEPT_ANSWER] = {"item": item.key, "answer": answer[:2000]}
         elif notice:
             messages.info(request, notice)
         return redirect("diagnostic", slug=slug)
