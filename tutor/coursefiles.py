@@ -1,17 +1,23 @@
 """Course files: read, validate and write the format of docs/course-format.md.
 
-Pure Python (no ORM): ``load_course(path)`` turns a folder, a single YAML file or
-a zip of a folder into a :class:`CourseSpec`, after checking everything and
-collecting every problem with its file and field; ``write_course(spec, path)``
-writes the folder (or single-file) form back. The import service turns a spec
-into rows in one transaction; the export service turns rows into a spec.
+``load_course(path)`` turns a folder, a single YAML file or a zip of a folder into
+a :class:`CourseSpec`, after checking everything and collecting every problem with
+its file and field; ``write_course(spec, path)`` writes the folder (or single-file)
+form back. The import service turns a spec into rows in one transaction; the export
+service turns rows into a spec. No ORM here, but for one look at the models: the
+sizes of their text columns, so that a value too long for its column is refused
+with its file and field rather than by the database.
 """
 
 from __future__ import annotations
 
+import functools
 import io
+import lzma
 import re
+import reprlib
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
@@ -43,6 +49,13 @@ UNIT_KINDS = ("lesson", "worked-example", "review", "practice")
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ZIP_BYTES = 20 * 1024 * 1024
 MAX_ZIP_FILES = 2000
+# The longest file or folder name (in bytes) that common file systems accept.
+MAX_NAME_BYTES = 255
+
+
+def mib(size: int) -> str:
+    """``size`` in bytes as the MiB the limits above are stated in, for messages."""
+    return f"{size / 1024 / 1024:g} MiB"
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,10 @@ class LessonSpec:
     concepts: list[str]
     order: int
     body: str
+    # where it came from, for messages ("lessons/x.md", or "course.yaml" and
+    # "lessons[2] (x): " in a single file); not exported
+    file: str = ""
+    where: str = ""
 
 
 @dataclass
@@ -149,6 +166,54 @@ class _Collector:
         self.errors.append(CourseFileError(file, field_, reason))
 
 
+# Values quoted in messages are cut short: a file may hold a huge one, and a YAML alias
+# can make a list of a billion entries out of a few lines.
+_repr = reprlib.Repr()
+_repr.maxstring = _repr.maxother = 60
+_repr.maxlevel = 2
+
+
+def _shown(value: Any) -> str:
+    return _repr.repr(value)
+
+
+def _cut(name: str, size: int = 100) -> str:
+    """A name quoted in a message, shortened in the middle when very long."""
+    return name if len(name) <= size else f"{name[:size - 30]}...{name[-27:]}"
+
+
+@functools.cache
+def _max_length(column: str) -> int:
+    """The size of the text column ``"Model.field"`` of tutor.models."""
+    from django.apps import apps  # lazily, so this module imports before the app registry
+
+    model, name = column.split(".")
+    limit = getattr(apps.get_model("tutor", model)._meta.get_field(name), "max_length", None)
+    if not isinstance(limit, int):
+        raise LookupError(f"{column} is not a text column with a size")
+    return limit
+
+
+def _fits(text: str, column: str, file: str, field_: str, errs: _Collector) -> None:
+    # SQLite would store a longer value; PostgreSQL refuses it with an error at write.
+    limit = _max_length(column)
+    if len(text) > limit:
+        errs.add(file, field_, f"is {len(text)} characters long, at most {limit} allowed")
+
+
+def _text_problem(text: str) -> str | None:
+    """Why a database would refuse ``text``: YAML escapes can write both of these."""
+    if "\x00" in text:
+        return "must not hold a NUL character (\\0)"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        return (f"holds U+{code:04X}, half of a surrogate pair: write a character beyond "
+                "U+FFFF as itself or as \\UXXXXXXXX")
+    return None
+
+
 def _yaml(text: str, file: str, errs: _Collector) -> Any:
     try:
         return yaml.safe_load(text)
@@ -157,13 +222,19 @@ def _yaml(text: str, file: str, errs: _Collector) -> Any:
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         errs.add(file, where, f"not valid YAML: {problem}")
-        return None
+    except RecursionError:  # PyYAML composes nested lists and mappings recursively
+        errs.add(file, "", "not valid YAML: lists or mappings nested too deeply")
+    except ValueError as exc:
+        # PyYAML leaves int() and date() to refuse some values (a number of thousands of
+        # digits, 2024-02-30); their advice after ';' is for Python programmers.
+        errs.add(file, "", f"not valid YAML: {str(exc).split(';')[0]}")
+    return None
 
 
 def _read_text(path: Path, file: str, errs: _Collector) -> str | None:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
-            errs.add(file, "", f"file larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")
+            errs.add(file, "", f"larger than {mib(MAX_FILE_BYTES)}, the most for one file")
             return None
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -174,7 +245,8 @@ def _read_text(path: Path, file: str, errs: _Collector) -> str | None:
 
 
 def _str(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector, *,
-         required: bool = True, default: str = "") -> str:
+         required: bool = True, default: str = "", column: str = "") -> str:
+    """The text at ``key``; ``column`` ("Model.field") is where it is stored, for its size."""
     value = d.get(key)
     if value is None:
         if required:
@@ -187,13 +259,22 @@ def _str(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector, *
         errs.add(file, f"{where}{key}", "is required and must not be empty")
         return default
     keep_spacing = key in {"prompt", "explanation", "netlist", "body"}
-    return str(value) if keep_spacing else str(value).strip()
+    text = str(value) if keep_spacing else str(value).strip()
+    problem = _text_problem(text)
+    if problem is not None:
+        errs.add(file, f"{where}{key}", problem)
+        return default
+    if column:
+        _fits(text, column, file, f"{where}{key}", errs)
+    return text
 
 
-def _id(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector) -> str:
-    value = _str(d, key, file, where, errs)
-    if value and not ID_RE.match(value):
-        errs.add(file, f"{where}{key}", f"{value!r} must be lowercase letters, digits and hyphens")
+def _id(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector, *,
+        column: str) -> str:
+    value = _str(d, key, file, where, errs, column=column)
+    if value and not ID_RE.fullmatch(value):
+        errs.add(file, f"{where}{key}",
+                 f"{_shown(value)} must be lowercase letters, digits and hyphens")
     return value
 
 
@@ -214,14 +295,47 @@ def _id_list(d: dict[str, Any], key: str, file: str, where: str, errs: _Collecto
     return [v.strip() for v in value]
 
 
+def _list(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector,
+          what: str) -> list[Any]:
+    """An optional list at ``key``: anything else is reported, never iterated."""
+    value = d.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errs.add(file, f"{where}{key}", f"must be a list of {what}, got {type(value).__name__}")
+        return []
+    return value
+
+
+def _text_list(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector,
+               message: str) -> list[str] | None:
+    """A list of texts at ``key`` (one text alone counts as a list); ``None`` if malformed."""
+    value = d.get(key)
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errs.add(file, f"{where}{key}", message)
+        return None
+    for j, text in enumerate(value, 1):
+        problem = _text_problem(text)
+        if problem is not None:
+            errs.add(file, f"{where}{key}[{j}]", problem)
+            return None
+    return value
+
+
 def _number(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector,
             default: float, *, low: float, high: float) -> float:
     value = d.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        errs.add(file, f"{where}{key}", f"must be a number, got {value!r}")
+        errs.add(file, f"{where}{key}", f"must be a number, got {_shown(value)}")
         return default
-    if not low <= float(value) <= high:
-        errs.add(file, f"{where}{key}", f"must be between {low:g} and {high:g}, got {value!r}")
+    # Compared before float(): an int of a few hundred digits does not fit in a float.
+    if not low <= value <= high:
+        errs.add(file, f"{where}{key}",
+                 f"must be between {low:g} and {high:g}, got {_shown(value)}")
         return default
     return float(value)
 
@@ -249,10 +363,10 @@ def _course_header(data: Any, file: str, errs: _Collector) -> CourseSpec | None:
         return None
     fmt = data.get("format")
     if fmt != FORMAT_VERSION:
-        errs.add(file, "format", f"must be {FORMAT_VERSION}, got {fmt!r}")
+        errs.add(file, "format", f"must be {FORMAT_VERSION}, got {_shown(fmt)}")
     spec = CourseSpec(
-        slug=_id(data, "slug", file, "", errs),
-        title=_str(data, "title", file, "", errs),
+        slug=_id(data, "slug", file, "", errs, column="Course.slug"),
+        title=_str(data, "title", file, "", errs, column="Course.title"),
         description=_str(data, "description", file, "", errs, required=False),
     )
     concepts = data.get("concepts")
@@ -265,31 +379,34 @@ def _course_header(data: Any, file: str, errs: _Collector) -> CourseSpec | None:
             errs.add(file, f"concepts[{i}]", "must be a mapping with id and name")
             continue
         spec.concepts.append(ConceptSpec(
-            id=_id(c, "id", file, where, errs),
-            name=_str(c, "name", file, where, errs),
-            summary=_str(c, "summary", file, where, errs, required=False),
+            id=_id(c, "id", file, where, errs, column="Concept.key"),
+            name=_str(c, "name", file, where, errs, column="Concept.name"),
+            summary=_str(c, "summary", file, where, errs, required=False,
+                         column="Concept.summary"),
             prerequisites=_id_list(c, "prerequisites", file, where, errs),
         ))
-    for i, m in enumerate(data.get("misconceptions") or [], 1):
+    misconceptions = _list(data, "misconceptions", file, "", errs, "mappings")
+    for i, m in enumerate(misconceptions, 1):
         where = f"misconceptions[{i}]."
         if not isinstance(m, dict):
             errs.add(file, f"misconceptions[{i}]", "must be a mapping with id and description")
             continue
         spec.misconceptions.append(MisconceptionSpec(
-            id=_id(m, "id", file, where, errs),
+            id=_id(m, "id", file, where, errs, column="Misconception.key"),
             description=_str(m, "description", file, where, errs),
         ))
-    for i, u in enumerate(data.get("units") or [], 1):
+    for i, u in enumerate(_list(data, "units", file, "", errs, "mappings"), 1):
         where = f"units[{i}]."
         if not isinstance(u, dict):
             errs.add(file, f"units[{i}]", "must be a mapping with id, title and covers")
             continue
         kind = _str(u, "kind", file, where, errs, required=False, default="lesson")
         if kind not in UNIT_KINDS:
-            errs.add(file, f"{where}kind", f"must be one of {', '.join(UNIT_KINDS)}, got {kind!r}")
+            errs.add(file, f"{where}kind",
+                     f"must be one of {', '.join(UNIT_KINDS)}, got {_shown(kind)}")
         spec.units.append(UnitSpec(
-            id=_id(u, "id", file, where, errs),
-            title=_str(u, "title", file, where, errs),
+            id=_id(u, "id", file, where, errs, column="LearningUnit.key"),
+            title=_str(u, "title", file, where, errs, column="LearningUnit.title"),
             covers=_id_list(u, "covers", file, where, errs, required=True),
             kind=kind,
             minutes=int(_number(u, "minutes", file, where, errs, 20, low=1, high=600)),
@@ -297,18 +414,27 @@ def _course_header(data: Any, file: str, errs: _Collector) -> CourseSpec | None:
     return spec
 
 
-def _lesson(meta: dict[str, Any], body: str, slug: str, order: int, file: str,
+def _lesson(meta: dict[str, Any], body: str, slug: str, order: int, file: str, where: str,
             errs: _Collector) -> LessonSpec:
-    if not ID_RE.match(slug):
-        errs.add(file, "slug", f"{slug!r} must be lowercase letters, digits and hyphens")
-    if not body.strip():
-        errs.add(file, "body", "is empty")
+    """A lesson of ``file``; ``where`` prefixes its fields ("lessons[2] (x): " in one file)."""
+    if slug:
+        if not ID_RE.fullmatch(slug):
+            errs.add(file, f"{where}slug",
+                     f"{_shown(slug)} must be lowercase letters, digits and hyphens")
+        _fits(slug, "Lesson.slug", file, f"{where}slug", errs)
+    problem = _text_problem(body)
+    if problem is not None:
+        errs.add(file, f"{where}body", problem)
+    elif not body.strip():
+        errs.add(file, f"{where}body", "is empty")
     return LessonSpec(
         slug=slug,
-        title=_str(meta, "title", file, "", errs),
-        concepts=_id_list(meta, "concepts", file, "", errs, required=True),
-        order=int(_number(meta, "order", file, "", errs, order, low=0, high=100000)),
+        title=_str(meta, "title", file, where, errs, column="Lesson.title"),
+        concepts=_id_list(meta, "concepts", file, where, errs, required=True),
+        order=int(_number(meta, "order", file, where, errs, order, low=0, high=100000)),
         body=body,
+        file=file,
+        where=where,
     )
 
 
@@ -316,17 +442,15 @@ def _item(d: Any, file: str, index: int, errs: _Collector) -> ItemSpec | None:
     if not isinstance(d, dict):
         errs.add(file, f"item #{index}", "must be a mapping")
         return None
-    label = d.get("id") if isinstance(d.get("id"), str) else f"#{index}"
+    label = _cut(d["id"]) if isinstance(d.get("id"), str) else f"#{index}"
     where = f"item {label}: "
     kind = _str(d, "kind", file, where, errs)
     if kind and kind not in ITEM_KINDS:
-        errs.add(file, f"{where}kind", f"must be one of {', '.join(ITEM_KINDS)}, got {kind!r}")
-    hints = d.get("hints") or []
-    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
-        errs.add(file, f"{where}hints", "must be a list of texts")
-        hints = []
+        errs.add(file, f"{where}kind",
+                 f"must be one of {', '.join(ITEM_KINDS)}, got {_shown(kind)}")
+    hints = _text_list(d, "hints", file, where, errs, "must be a list of texts") or []
     item = ItemSpec(
-        id=_id(d, "id", file, where, errs),
+        id=_id(d, "id", file, where, errs, column="Item.key"),
         kind=kind,
         concepts=_id_list(d, "concepts", file, where, errs, required=True),
         prompt=_str(d, "prompt", file, where, errs),
@@ -354,27 +478,25 @@ def _item(d: Any, file: str, index: int, errs: _Collector) -> ItemSpec | None:
             if mis is not None and not isinstance(mis, str):
                 errs.add(file, f"{cw}misconception", "must be an id")
                 mis = None
-            item.choices.append(ChoiceSpec(_str(ch, "text", file, cw, errs), correct, mis))
+            text = _str(ch, "text", file, cw, errs, column="Choice.text")
+            item.choices.append(ChoiceSpec(text, correct, mis))
         if choices and sum(c.correct for c in item.choices) != 1:
             errs.add(file, f"{where}choices", "exactly one choice must be correct")
     elif kind == "design":
-        constraints = d.get("constraints")
-        if isinstance(constraints, str):
-            constraints = [constraints]
-        if (not isinstance(constraints, list) or not constraints
-                or not all(isinstance(c, str) for c in constraints)):
+        constraints = _text_list(d, "constraints", file, where, errs,
+                                 "must list at least one constraint")
+        if constraints == []:
             errs.add(file, f"{where}constraints", "must list at least one constraint")
-            constraints = []
-        item.constraints = [c.strip() for c in constraints]
+        item.constraints = [c.strip() for c in constraints or []]
         item.netlist = _str(d, "netlist", file, where, errs, required=False)
         _check_design(item, file, where, errs)
     elif kind in {"numeric", "circuit"}:
-        item.answer = _str(d, "answer", file, where, errs)
+        item.answer = _str(d, "answer", file, where, errs, column="Item.answer_text")
         if item.answer:
             _check_answer(item.answer, file, f"{where}answer", errs)
         if kind == "circuit":
             item.netlist = _str(d, "netlist", file, where, errs)
-            item.ask = _str(d, "ask", file, where, errs)
+            item.ask = _str(d, "ask", file, where, errs, column="Item.ask")
             _check_circuit(item, file, where, errs)
     return item
 
@@ -439,8 +561,11 @@ def _cross_check(spec: CourseSpec, course_file: str, errs: _Collector) -> None:
         errs.add(course_file, "misconceptions", f"misconception id {d!r} appears more than once")
     for d in sorted(dupes(u.id for u in spec.units)):
         errs.add(course_file, "units", f"unit id {d!r} appears more than once")
-    for d in sorted(dupes(le.slug for le in spec.lessons)):
-        errs.add("lessons", d, "lesson slug appears more than once")
+    seen_lessons: set[str] = set()
+    for le in spec.lessons:
+        if le.slug and le.slug in seen_lessons:
+            errs.add(le.file, f"{le.where}slug", f"lesson slug {le.slug!r} appears more than once")
+        seen_lessons.add(le.slug)
     seen_items: dict[str, str] = {}
     for it in spec.items:
         if it.id in seen_items:
@@ -449,6 +574,9 @@ def _cross_check(spec: CourseSpec, course_file: str, errs: _Collector) -> None:
 
     edges: list[tuple[str, str]] = []
     for c in spec.concepts:
+        # Each prerequisite is one row, unique per pair: a repeated one could not be written.
+        for p in sorted(dupes(c.prerequisites)):
+            errs.add(course_file, f"concept {c.id}: prerequisites", f"lists {p!r} more than once")
         for p in c.prerequisites:
             if p not in known:
                 errs.add(course_file, f"concept {c.id}: prerequisites",
@@ -461,28 +589,29 @@ def _cross_check(spec: CourseSpec, course_file: str, errs: _Collector) -> None:
     if cycle is not None:
         errs.add(course_file, "concepts", "prerequisite cycle: " + " -> ".join(cycle))
     for u in spec.units:
-        for c in u.covers:
-            if c not in known:
-                errs.add(course_file, f"unit {u.id}: covers", f"unknown concept {c!r}")
+        for cid in u.covers:
+            if cid not in known:
+                errs.add(course_file, f"unit {u.id}: covers", f"unknown concept {cid!r}")
     for le in spec.lessons:
-        for c in le.concepts:
-            if c not in known:
-                errs.add(f"lessons/{le.slug}.md", "concepts", f"unknown concept {c!r}")
+        for cid in le.concepts:
+            if cid not in known:
+                errs.add(le.file, f"{le.where}concepts", f"unknown concept {cid!r}")
     for it in spec.items:
-        for c in it.concepts:
-            if c not in known:
-                errs.add(it.file, f"item {it.id}: concepts", f"unknown concept {c!r}")
+        for cid in it.concepts:
+            if cid not in known:
+                errs.add(it.file, f"item {it.id}: concepts", f"unknown concept {cid!r}")
         for j, ch in enumerate(it.choices, 1):
             if ch.misconception is not None and ch.misconception not in misconceptions:
                 errs.add(it.file, f"item {it.id}: choices[{j}].misconception",
                          f"unknown misconception {ch.misconception!r}")
 
 
-def _items_from(data: Any, file: str, errs: _Collector, start: int) -> list[ItemSpec]:
+def _items_from(data: Any, file: str, errs: _Collector, start: int, *,
+                field_: str = "") -> list[ItemSpec]:
     if data is None:
         return []
     if not isinstance(data, list):
-        errs.add(file, "", "must be a YAML list of items")
+        errs.add(file, field_, "must be a YAML list of items")
         return []
     out = []
     for i, d in enumerate(data, start):
@@ -501,15 +630,21 @@ def _load_single_file(path: Path, errs: _Collector) -> CourseSpec | None:
     spec = _course_header(data, file, errs)
     if spec is None:
         return None
-    for i, le in enumerate(data.get("lessons") or [], 1):
-        where = f"lessons[{i}]"
+    lessons = _list(data, "lessons", file, "", errs, "mappings")
+    for i, le in enumerate(lessons, 1):
         if not isinstance(le, dict):
-            errs.add(file, where, "must be a mapping with slug, title, concepts and body")
+            errs.add(file, f"lessons[{i}]", "must be a mapping with slug, title, concepts and body")
             continue
+        # Named by place and slug: there is no lessons/SLUG.md to point at.
+        slug = le.get("slug")
+        label = f" ({_cut(slug)})" if isinstance(slug, str) and slug.strip() else ""
+        where = f"lessons[{i}]{label}: "
         body = le.get("body")
+        if body is not None and not isinstance(body, str):
+            errs.add(file, f"{where}body", f"must be text, got {type(body).__name__}")
         spec.lessons.append(_lesson(le, body if isinstance(body, str) else "",
-                                    str(le.get("slug", "")), i, f"{file}: {where}", errs))
-    spec.items = _items_from(data.get("items"), file, errs, 1)
+                                    _str(le, "slug", file, where, errs), i, file, where, errs))
+    spec.items = _items_from(data.get("items"), file, errs, 1, field_="items")
     _cross_check(spec, file, errs)
     return spec
 
@@ -532,10 +667,14 @@ def _load_folder(root: Path, errs: _Collector) -> CourseSpec | None:
         if body is None:
             continue
         meta, content = _parse_front_matter(body, file, errs)
-        spec.lessons.append(_lesson(meta, content, path.stem, i, file, errs))
+        spec.lessons.append(_lesson(meta, content, path.stem, i, file, "", errs))
     item_dir = root / "items"
     for path in sorted(item_dir.glob("*.y*ml")) if item_dir.is_dir() else []:
         file = f"items/{path.name}"
+        # Items remember their file, so that export writes the same layout back.
+        if len(file) > (limit := _max_length("Item.source_file")):
+            errs.add(file, "", f"the name with its folder is {len(file)} characters long, "
+                               f"at most {limit} allowed")
         body = _read_text(path, file, errs)
         if body is None:
             continue
@@ -572,45 +711,115 @@ def load_course(path: str | Path) -> CourseSpec:
     return spec
 
 
+# What reading a member of a damaged archive raises: BadZipFile (a bad CRC or header),
+# zlib.error, lzma.LZMAError, OSError (bzip2) or EOFError (corrupt or cut-off data),
+# NotImplementedError (an unknown compression method), RuntimeError (encryption).
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError,
+               NotImplementedError, RuntimeError, ValueError)
+
+
+def _unzip_problem(member: zipfile.ZipInfo, exc: Exception) -> str:
+    if member.flag_bits & 0x1:
+        return "is encrypted: zip the course without a password"
+    if isinstance(exc, NotImplementedError):
+        return f"is compressed in a way that cannot be read ({exc}): use the usual Deflate"
+    return f"is damaged and cannot be read ({exc})"
+
+
+def _zip_files(archive: zipfile.ZipFile, name: str,
+               errs: _Collector) -> dict[tuple[str, ...], bytes]:
+    """Every file of the archive by its path, each one read (so checked) here."""
+    members: dict[tuple[str, ...], zipfile.ZipInfo] = {}
+    folders: set[tuple[str, ...]] = set()
+    for m in archive.infolist():
+        shown = _cut(m.filename)
+        rel = PurePosixPath(m.filename)
+        # Refuse absolute paths and '..' so nothing lands outside the folder.
+        if rel.is_absolute() or ".." in rel.parts:
+            errs.add(name, shown, "unsafe path in archive")
+            continue
+        if any(len(part.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES for part in rel.parts):
+            errs.add(name, shown, f"has a file or folder name longer than {MAX_NAME_BYTES} bytes")
+            continue
+        folders.update(rel.parts[:k] for k in range(1, len(rel.parts)))
+        if m.filename.endswith("/"):  # ZipInfo.is_dir() fails on an empty name
+            folders.add(rel.parts)
+        elif not rel.parts:
+            errs.add(name, repr(m.filename), "is not a file name")
+        elif rel.parts in members:
+            errs.add(name, shown, "appears more than once in the archive")
+        else:
+            members[rel.parts] = m
+    files: dict[tuple[str, ...], bytes] = {}
+    for parts, m in members.items():
+        if parts in folders:
+            errs.add(name, _cut(m.filename), "is both a file and a folder in the archive")
+            continue
+        try:
+            files[parts] = archive.read(m)
+        except _UNREADABLE as exc:
+            errs.add(name, _cut(m.filename), _unzip_problem(m, exc))
+    return files
+
+
 def load_course_zip(data: bytes, *, name: str = "upload.zip") -> CourseSpec:
-    """Validate a zip holding a course folder (at its top or one folder down)."""
+    """Validate a zip holding a course folder (at its top or one folder down).
+
+    Raises
+    ------
+    CourseValidationError
+        With every problem found: those of the archive as ``NAME: MEMBER: reason``, those
+        of the course's files by their path in the archive.
+    """
     import tempfile
 
     errs = _Collector()
     if len(data) > MAX_ZIP_BYTES:
-        errs.add(name, "", f"larger than {MAX_ZIP_BYTES // 1024 // 1024} MiB")
+        errs.add(name, "", f"larger than {mib(MAX_ZIP_BYTES)}")
         raise CourseValidationError(errs.errors)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        errs.add(name, "", "not a zip archive")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        errs.add(name, "", "not a zip archive, or a damaged one")
+        raise CourseValidationError(errs.errors) from None
+    except NotImplementedError as exc:  # a version or feature of zip that Python cannot read
+        errs.add(name, "", f"cannot be read: {exc}")
         raise CourseValidationError(errs.errors) from None
     members = archive.infolist()
-    total = sum(m.file_size for m in members)
-    if len(members) > MAX_ZIP_FILES or total > MAX_ZIP_BYTES:
-        errs.add(name, "", "too many files or too large once unpacked")
+    if len(members) > MAX_ZIP_FILES or sum(m.file_size for m in members) > MAX_ZIP_BYTES:
+        errs.add(name, "", f"holds more than {MAX_ZIP_FILES} files or more than "
+                           f"{mib(MAX_ZIP_BYTES)} once unpacked")
+        raise CourseValidationError(errs.errors)
+    files = _zip_files(archive, name, errs)
+    if errs.errors:
         raise CourseValidationError(errs.errors)
     with tempfile.TemporaryDirectory(prefix="kirchhoff-course-") as tmp:
         root = Path(tmp)
-        for m in members:
-            rel = PurePosixPath(m.filename)
-            # Refuse absolute paths and '..' so nothing lands outside the folder.
-            if rel.is_absolute() or ".." in rel.parts:
-                errs.add(name, m.filename, "unsafe path in archive")
-                continue
-            if m.is_dir():
-                continue
-            target = root.joinpath(*rel.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(archive.read(m))
+        for parts, content in files.items():
+            target = root.joinpath(*parts)
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            except OSError as exc:  # a path too long as a whole, say
+                errs.add(name, _cut("/".join(parts)), f"cannot be unpacked: {exc.strerror}")
         if errs.errors:
             raise CourseValidationError(errs.errors)
-        top = root
-        if not (root / "course.yaml").exists():
-            subdirs = [p for p in root.iterdir() if p.is_dir() and (p / "course.yaml").exists()]
-            if len(subdirs) == 1:
-                top = subdirs[0]
-        return load_course(top)
+        top, prefix = root, ""
+        if not (root / "course.yaml").is_file():
+            found = sorted(p for p in root.iterdir() if (p / "course.yaml").is_file())
+            if len(found) != 1:
+                reason = (f"found in several folders ({', '.join(p.name for p in found)}): "
+                          "the zip must hold one course" if found else
+                          "is missing: the zip must hold it at its top or in its one folder")
+                errs.add(name, "course.yaml", reason)
+                raise CourseValidationError(errs.errors)
+            top, prefix = found[0], f"{found[0].name}/"
+        spec = _load_folder(top, errs)
+        if errs.errors or spec is None:
+            # Named by their path in the zip, which is what the teacher has in hand.
+            raise CourseValidationError(
+                [CourseFileError(prefix + e.file, e.field, e.reason) for e in errs.errors])
+        return spec
 
 
 # ---------------------------------------------------------------------------- writing
@@ -728,4 +937,7 @@ def spec_as_dict(spec: CourseSpec) -> dict[str, Any]:
     data = asdict(spec)
     for it in data["items"]:
         it.pop("file", None)
+    for le in data["lessons"]:
+        le.pop("file", None)
+        le.pop("where", None)
     return data

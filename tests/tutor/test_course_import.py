@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 from pathlib import Path
@@ -214,3 +215,378 @@ def test_another_teacher_cannot_overwrite_a_course(mini_course_path, course, cap
     other = UserFactory(username="otto", role="teacher")
     with pytest.raises(CommandError, match="belongs to someone else"):
         call_command("import_course", str(mini_course_path), "--owner", other.username)
+
+
+# ----------------------------------------------------- malformed files: a clear refusal, never a 500
+
+
+def _single_file(mini_course_path: Path, tmp_path: Path, change=None) -> Path:  # type: ignore[no-untyped-def]
+    """The mini course as one file, ``mini.yaml``, with ``change`` made to its data."""
+    path = write_course(load_course(mini_course_path), tmp_path / "mini.yaml")
+    if change is not None:
+        _edit_yaml(path, change)
+    return path
+
+
+def _refusal(path: Path) -> str:
+    with pytest.raises(CourseValidationError) as info:
+        load_course(path)
+    return str(info.value)
+
+
+def _zip_refusal(data: bytes, name: str = "upload.zip") -> str:
+    with pytest.raises(CourseValidationError) as info:
+        load_course_zip(data, name=name)
+    return str(info.value)
+
+
+def _zip(files: dict[str, str | bytes], *, compression: int = zipfile.ZIP_STORED,
+         tamper=None) -> bytes:  # type: ignore[no-untyped-def]
+    """A zip of ``files`` in that order; ``tamper(info)`` may change a member's directory entry."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=compression) as z:
+        for name, content in files.items():
+            z.writestr(zipfile.ZipInfo(name) if name == "" else name, content)
+        if tamper is not None:
+            for info in z.infolist():
+                tamper(info)
+    return buf.getvalue()
+
+
+def _mini_files(mini_course_path: Path, prefix: str = "mini-course/") -> dict[str, str | bytes]:
+    return {f"{prefix}{p.relative_to(mini_course_path).as_posix()}": p.read_bytes()
+            for p in sorted(mini_course_path.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.update(misconceptions=5), "mini.yaml: misconceptions: must be a list"),
+        (lambda d: d.update(units=5), "mini.yaml: units: must be a list"),
+        (lambda d: d.update(lessons=5), "mini.yaml: lessons: must be a list"),
+        (lambda d: d.update(items=5), "mini.yaml: items: must be a YAML list of items"),
+        (lambda d: d.update(concepts=5), "mini.yaml: concepts: must be a non-empty list"),
+        (lambda d: d.update(misconceptions="inverted"), "mini.yaml: misconceptions: must be a list"),
+        (lambda d: d.update(units={"id": "basics"}), "mini.yaml: units: must be a list"),
+        (lambda d: d.update(lessons={"slug": "x"}), "mini.yaml: lessons: must be a list"),
+        (lambda d: d["concepts"][1].update(prerequisites=5),
+         "mini.yaml: concepts[2].prerequisites: must be a list of ids"),
+        (lambda d: d["concepts"][1].update(prerequisites={"voltage": 1}),
+         "mini.yaml: concepts[2].prerequisites: must be a list of ids"),
+        (lambda d: d["units"][0].update(covers=5), "mini.yaml: units[1].covers: must be a list"),
+        (lambda d: d["lessons"].__setitem__(0, 5), "mini.yaml: lessons[1]: must be a mapping"),
+        (lambda d: d["lessons"][0].update(concepts=5),
+         "mini.yaml: lessons[1] (01-voltage): concepts: must be a list of ids"),
+        (lambda d: d["lessons"][0].update(body=5),
+         "mini.yaml: lessons[1] (01-voltage): body: must be text, got int"),
+        (lambda d: d["items"].__setitem__(0, 5), "mini.yaml: item #1: must be a mapping"),
+        (lambda d: d["items"][0].update(concepts=5), "item ohm-mc: concepts: must be a list of ids"),
+        (lambda d: d["items"][0].update(choices=5), "item ohm-mc: choices: must list at least two"),
+        (lambda d: d["items"][0]["choices"].__setitem__(0, 5),
+         "item ohm-mc: choices[1]: must be a mapping"),
+        (lambda d: d["items"][1].update(hints=5), "item ohm-num: hints: must be a list of texts"),
+        (lambda d: d["items"][1].update(hints=[{"a": 1}]),
+         "item ohm-num: hints: must be a list of texts"),
+        (lambda d: d["items"][3].update(constraints=5),
+         "item divider-design: constraints: must list at least one constraint"),
+        (lambda d: d["items"][3].update(constraints={"V(out)": 3.3}),
+         "item divider-design: constraints: must list at least one constraint"),
+        (lambda d: d["items"][1].update(difficulty=10**400), "item ohm-num: difficulty: must be between"),
+        (lambda d: d["concepts"][1].update(prerequisites=["voltage", "voltage"]),
+         "concept ohms-law: prerequisites: lists 'voltage' more than once"),
+    ],
+)
+def test_wrongly_typed_field_of_a_single_file_is_refused_with_file_and_field(
+        mini_course_path, tmp_path, change, expected):
+    assert expected in _refusal(_single_file(mini_course_path, tmp_path, change))
+
+
+def test_wrongly_typed_fields_of_a_folder_are_refused_with_file_and_field(mini_course_path):
+    _edit_yaml(mini_course_path / "course.yaml", lambda d: d.update(misconceptions=5, units=5))
+    lesson = mini_course_path / "lessons" / "01-voltage.md"
+    lesson.write_text(lesson.read_text().replace("concepts: [voltage]", "concepts: {voltage: 1}"))
+    err = _refusal(mini_course_path)
+    assert "course.yaml: misconceptions: must be a list of mappings, got int" in err
+    assert "course.yaml: units: must be a list of mappings, got int" in err
+    assert "lessons/01-voltage.md: concepts: must be a list of ids" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("- " + "[" * 600 + "]" * 600, "items/broken.yaml: not valid YAML: lists or mappings nested"),
+        ("- id: x\n  difficulty: " + "9" * 5000, "items/broken.yaml: not valid YAML: Exceeds the limit"),
+        ("- id: x\n  prompt: 2024-02-30\n", "items/broken.yaml: not valid YAML: day is out of range"),
+    ],
+)
+def test_yaml_that_the_parser_cannot_build_is_refused(mini_course_path, text, expected):
+    (mini_course_path / "items" / "broken.yaml").write_text(text)
+    assert expected in _refusal(mini_course_path)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.update(title="Mini\0circuits"), "mini.yaml: title: must not hold a NUL"),
+        (lambda d: d["items"][0].update(prompt="Why \ud83d?"),
+         "item ohm-mc: prompt: holds U+D83D, half of a surrogate pair"),
+        (lambda d: d["items"][1].update(hints=["ok", "a\0b"]),
+         "item ohm-num: hints[2]: must not hold a NUL"),
+        (lambda d: d["lessons"][1].update(body="V = I R\0"),
+         "lessons[2] (02-ohms-law): body: must not hold a NUL"),
+    ],
+)
+def test_text_that_a_database_refuses_is_refused(mini_course_path, tmp_path, change, expected):
+    # PostgreSQL takes no NUL in text or JSON; no database takes half a surrogate pair.
+    path = write_course(load_course(mini_course_path), tmp_path / "mini.yaml")
+    data = yaml.safe_load(path.read_text())
+    change(data)
+    # safe_dump escapes both as YAML allows ("\0", "\uD83D"), as a teacher could write them
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert expected in _refusal(path)
+
+
+def test_nul_in_a_lesson_file_is_refused(mini_course_path):
+    lesson = mini_course_path / "lessons" / "01-voltage.md"
+    lesson.write_text(lesson.read_text() + "\0")
+    assert "lessons/01-voltage.md: body: must not hold a NUL" in _refusal(mini_course_path)
+
+
+@pytest.mark.parametrize("order", ["file first", "folder first"])
+def test_zip_holding_a_file_and_a_folder_of_one_name_is_refused(mini_course_path, order):
+    files = _mini_files(mini_course_path, prefix="")
+    lesson = files.pop("lessons/01-voltage.md")
+    pair = {"lessons": "not a folder", "lessons/01-voltage.md": lesson}
+    if order == "folder first":
+        pair = dict(reversed(pair.items()))
+    err = _zip_refusal(_zip({**files, **pair}))
+    assert "upload.zip: lessons: is both a file and a folder in the archive" in err
+
+
+@pytest.mark.parametrize(
+    ("member", "expected"),
+    [
+        ("x" * 300 + ".md", "has a file or folder name longer than 255 bytes"),
+        ("lessons/" + "é" * 200 + ".md", "has a file or folder name longer than 255 bytes"),
+        ("/".join(["d" * 250] * 20) + "/a.md", "cannot be unpacked: File name too long"),
+        ("", "'': is not a file name"),
+    ],
+)
+def test_zip_member_that_cannot_be_unpacked_is_refused_by_name(mini_course_path, member, expected):
+    err = _zip_refusal(_zip({**_mini_files(mini_course_path), member: "x"}))
+    assert expected in err
+    if member:
+        assert f"upload.zip: {member[:20]}" in err
+        assert member not in err, "a name of hundreds of characters is shortened"
+
+
+@pytest.mark.parametrize(
+    ("compression", "tamper", "expected"),
+    [
+        (zipfile.ZIP_STORED, lambda i: setattr(i, "CRC", i.CRC ^ 1), "is damaged and cannot be read (Bad CRC-32"),
+        (zipfile.ZIP_STORED, lambda i: setattr(i, "flag_bits", i.flag_bits | 0x1), "is encrypted"),
+        (zipfile.ZIP_STORED, lambda i: setattr(i, "compress_type", 99),
+         "is compressed in a way that cannot be read"),
+        # stored garbage declared compressed: the decompressor meets corrupt data
+        (zipfile.ZIP_STORED, lambda i: setattr(i, "compress_type", zipfile.ZIP_DEFLATED),
+         "is damaged and cannot be read"),
+        (zipfile.ZIP_STORED, lambda i: setattr(i, "compress_type", zipfile.ZIP_BZIP2),
+         "is damaged and cannot be read"),
+        (zipfile.ZIP_STORED, lambda i: setattr(i, "compress_type", zipfile.ZIP_LZMA),
+         "is damaged and cannot be read"),
+    ],
+)
+def test_damaged_zip_member_is_refused_by_name(mini_course_path, compression, tamper, expected):
+    target = "mini-course/items/ohm.yaml"
+    files = _mini_files(mini_course_path)
+    files[target] = b"\xff" * 64 + files[target]
+
+    def tamper_one(info: zipfile.ZipInfo) -> None:
+        if info.filename == target:
+            tamper(info)
+
+    err = _zip_refusal(_zip(files, compression=compression, tamper=tamper_one))
+    assert f"upload.zip: {target}: {expected}" in err
+
+
+def test_zip_with_a_byte_flipped_in_a_member_is_refused_by_name(mini_course_path):
+    data = _zip(_mini_files(mini_course_path))
+    assert data.count(b"id: ohm-mc") == 1
+    err = _zip_refusal(data.replace(b"id: ohm-mc", b"id: ohm-mX"))
+    assert "upload.zip: mini-course/items/ohm.yaml: is damaged and cannot be read (Bad CRC-32" in err
+
+
+def test_zip_of_an_unreadable_zip_version_is_refused(mini_course_path):
+    data = bytearray(_zip(_mini_files(mini_course_path)))
+    entry = data.index(b"PK\x01\x02")  # the first central directory entry
+    data[entry + 6] = 0xFF  # version needed to extract: 25.5
+    assert "upload.zip: cannot be read: zip file version" in _zip_refusal(bytes(data))
+
+
+def test_randomly_damaged_zips_are_refused_or_read_never_crash(mini_course_path):
+    import random
+
+    rnd = random.Random(1)
+    for compression in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        good = _zip(_mini_files(mini_course_path), compression=compression)
+        for _ in range(150):
+            data = bytearray(good)
+            for _ in range(rnd.choice([1, 2, 4])):
+                data[rnd.randrange(len(data))] = rnd.randrange(256)
+            with contextlib.suppress(CourseValidationError):  # anything else fails the test
+                load_course_zip(bytes(data))
+
+
+def test_zip_without_course_yaml_is_named_by_the_upload(mini_course_path):
+    err = _zip_refusal(_zip({"notes/readme.txt": "hello"}), name="my-course.zip")
+    assert err.startswith("my-course.zip: course.yaml: is missing")
+    assert "kirchhoff-course" not in err
+    two = {**_mini_files(mini_course_path, "a/"), **_mini_files(mini_course_path, "b/")}
+    assert "upload.zip: course.yaml: found in several folders (a, b)" in _zip_refusal(_zip(two))
+
+
+def test_zip_problems_name_the_path_inside_the_zip(mini_course_path):
+    _edit_yaml(mini_course_path / "items" / "ohm.yaml", lambda d: d[0].pop("prompt"))
+    err = _zip_refusal(_zip(_mini_files(mini_course_path)))
+    assert "mini-course/items/ohm.yaml: item ohm-mc: prompt: is required" in err
+    err = _zip_refusal(_zip(_mini_files(mini_course_path, prefix="")))
+    assert err.startswith("items/ohm.yaml: item ohm-mc: prompt: is required")
+
+
+def test_lesson_of_a_single_file_is_named_by_its_place_in_the_file(mini_course_path, tmp_path):
+    def change(d):  # type: ignore[no-untyped-def]
+        d["lessons"][0]["concepts"] = ["volts"]
+        d["lessons"][1].pop("title")
+        d["lessons"].append(dict(d["lessons"][0]))
+
+    err = _refusal(_single_file(mini_course_path, tmp_path, change))
+    assert "mini.yaml: lessons[1] (01-voltage): concepts: unknown concept 'volts'" in err
+    assert "mini.yaml: lessons[2] (02-ohms-law): title: is required" in err
+    assert ("mini.yaml: lessons[3] (01-voltage): slug: lesson slug '01-voltage' appears more "
+            "than once") in err
+    assert "lessons/" not in err, "a single file has no lessons folder"
+
+
+def _n_long(column: str, n: int) -> str:
+    """A valid value of ``n`` characters for the column's field."""
+    if column == "Item.answer_text":
+        return "1" + "0" * (n - 3) + " V"
+    if column == "Item.ask":
+        return "V(out," + " " * (n - 8) + "0)"
+    if column.endswith((".slug", ".key")):
+        return "a" * n
+    return "x" * n
+
+
+_LONG_FIELDS = [
+    ("Course.slug", lambda d, v: d.update(slug=v), "mini.yaml: slug"),
+    ("Course.title", lambda d, v: d.update(title=v), "mini.yaml: title"),
+    ("Concept.key", lambda d, v: d["concepts"].append({"id": v, "name": "More"}),
+     "concepts[4].id"),
+    ("Concept.name", lambda d, v: d["concepts"][0].update(name=v), "concepts[1].name"),
+    ("Concept.summary", lambda d, v: d["concepts"][0].update(summary=v), "concepts[1].summary"),
+    ("Misconception.key", lambda d, v: d["misconceptions"].append({"id": v, "description": "x"}),
+     "misconceptions[2].id"),
+    ("LearningUnit.key", lambda d, v: d["units"][0].update(id=v), "units[1].id"),
+    ("LearningUnit.title", lambda d, v: d["units"][0].update(title=v), "units[1].title"),
+    ("Lesson.slug", lambda d, v: d["lessons"][0].update(slug=v), "slug"),
+    ("Lesson.title", lambda d, v: d["lessons"][0].update(title=v), "(01-voltage): title"),
+    ("Item.key", lambda d, v: d["items"][0].update(id=v), "id"),
+    ("Item.answer_text", lambda d, v: d["items"][1].update(answer=v), "item ohm-num: answer"),
+    ("Item.ask", lambda d, v: d["items"][2].update(ask=v), "item divider-circuit: ask"),
+    ("Choice.text", lambda d, v: d["items"][0]["choices"][2].update(text=v),
+     "item ohm-mc: choices[3].text"),
+]
+
+
+def _max_length(column: str) -> int:
+    from django.apps import apps
+
+    model, name = column.split(".")
+    return apps.get_model("tutor", model)._meta.get_field(name).max_length
+
+
+@pytest.mark.parametrize(("column", "change", "field"), _LONG_FIELDS)
+def test_text_longer_than_its_column_is_refused(mini_course_path, tmp_path, column, change, field):
+    limit = _max_length(column)
+    value = _n_long(column, limit + 1)
+    err = _refusal(_single_file(mini_course_path, tmp_path, lambda d: change(d, value)))
+    assert f"{field}: is {limit + 1} characters long, at most {limit} allowed" in err
+
+
+@pytest.mark.parametrize(("column", "change", "field"), _LONG_FIELDS)
+def test_text_as_long_as_its_column_is_imported_whole(mini_course_path, tmp_path, teacher,
+                                                      column, change, field):
+    from django.apps import apps
+
+    value = _n_long(column, _max_length(column))
+    spec = load_course(_single_file(mini_course_path, tmp_path, lambda d: change(d, value)))
+    course_import(spec=spec, actor=teacher)
+    model, name = column.split(".")
+    assert apps.get_model("tutor", model).objects.filter(**{name: value}).exists()
+
+
+def test_item_file_name_longer_than_its_column_is_refused(mini_course_path, teacher):
+    limit = _max_length("Item.source_file")
+    items = mini_course_path / "items"
+    fits = f"{'a' * (limit - len('items/.yaml'))}.yaml"
+    (items / "ohm.yaml").rename(items / fits)
+    course_import(spec=load_course(mini_course_path), actor=teacher)
+    assert Item.objects.filter(source_file=f"items/{fits}").count() == 4
+    (items / fits).rename(items / f"a{fits}")
+    err = _refusal(mini_course_path)
+    assert f"with its folder is {limit + 1} characters long, at most {limit} allowed" in err
+
+
+def test_upload_help_and_limits_agree(mini_course_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tutor.coursefiles import MAX_FILE_BYTES, MAX_ZIP_BYTES, mib
+    from tutor.forms import CourseUploadForm
+
+    help_text = str(CourseUploadForm().fields["file"].help_text)
+    assert f".yaml file of at most {mib(MAX_FILE_BYTES)}" in help_text
+    assert f".zip of a course folder of at most {mib(MAX_ZIP_BYTES)}" in help_text
+    big = b"#" * (MAX_FILE_BYTES + 1)
+    form = CourseUploadForm(files={"file": SimpleUploadedFile("big.yaml", big)})
+    assert not form.is_valid()
+    assert f"a .yaml file may be {mib(MAX_FILE_BYTES)} at most" in form.errors["file"][0]
+    assert CourseUploadForm(files={"file": SimpleUploadedFile("big.zip", big)}).is_valid()
+    too_big = b"#" * (MAX_ZIP_BYTES + 1)
+    form = CourseUploadForm(files={"file": SimpleUploadedFile("huge.zip", too_big)})
+    assert f"a .zip file may be {mib(MAX_ZIP_BYTES)} at most" in form.errors["file"][0]
+
+
+def _upload(name: str, data: bytes):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p, t: ("mini.yaml", _single_file(p, t, lambda d: d.update(misconceptions=5))
+                       .read_bytes()), "mini.yaml: misconceptions: must be a list"),
+        (lambda p, t: ("mini.yaml", _single_file(p, t, lambda d: d.update(title="T" * 201))
+                       .read_bytes()), "mini.yaml: title: is 201 characters long"),
+        (lambda p, t: ("mini.zip", _zip({**_mini_files(p), "mini-course/lessons": "x"})),
+         "mini.zip: mini-course/lessons: is both a file and a folder"),
+        (lambda p, t: ("mini.zip", _zip({**_mini_files(p), "x" * 300: "x"})),
+         "longer than 255 bytes"),
+        (lambda p, t: ("mini.zip", _zip(_mini_files(p)).replace(b"id: ohm-mc", b"id: ohm-mX")),
+         "mini.zip: mini-course/items/ohm.yaml: is damaged"),
+        (lambda p, t: ("mini.zip", _zip({"readme.txt": "x"})), "mini.zip: course.yaml: is missing"),
+        (lambda p, t: ("é" * 200 + ".yaml", b"format: 1\n"), "That file name is too long"),
+    ],
+)
+def test_studio_upload_of_a_malformed_course_shows_the_problem_and_writes_nothing(
+        client, teacher, mini_course_path, tmp_path, make, expected):
+    from django.urls import reverse
+
+    name, data = make(mini_course_path, tmp_path)
+    client.force_login(teacher)
+    response = client.post(reverse("studio-import"), {"file": _upload(name, data)})
+    assert response.status_code == 400
+    assert expected in response.content.decode()
+    assert Course.objects.count() == 0 and Concept.objects.count() == 0
