@@ -125,7 +125,7 @@ def test_newcomer_takes_the_diagnostic_then_sees_knowledge_and_path(
     live_server, transactional_db, browser_page
 ):  # type: ignore[no-untyped-def]
     """The learner-model pages end to end, through htmx: diagnostic, My knowledge, My path."""
-    from tutor.models import DiagnosticSession, LearnerGoal
+    from tutor.models import DiagnosticSession, LearnerGoal, LearnerPlan
     from tutor.services.demo import demo_load
 
     demo = demo_load()
@@ -156,9 +156,24 @@ def test_newcomer_takes_the_diagnostic_then_sees_knowledge_and_path(
     session = DiagnosticSession.objects.get(learner__username="student")
     assert session.status == "finished" and session.attempts.count() == asked
 
+    # "Start practising" starts on the path the result planned, not in syllabus order
+    page.get_by_role("link", name="Start practising").click()
+    page.get_by_role("button", name="Check my answer").or_(
+        page.get_by_role("button", name="Check my design")).wait_for()
+    key = page.url.rstrip("/").rsplit("/", 1)[-1]
+    plan = LearnerPlan.objects.get(learner__username="student", course=demo.course).plan
+    assert plan["steps"], "answering '1 V' to everything leaves something to learn"
+    item_concepts = set(demo.course.items.get(key=key).concepts.values_list("key", flat=True))
+    assert item_concepts & {c for s in plan["steps"] for c in s["covers"]}
+
     page.goto(f"{live_server.url}/courses/{demo.course.slug}/knowledge/")
     page.get_by_role("heading", name="My knowledge").wait_for()
     assert page.locator("svg[role=img] title").count() >= 1
+    # the map is drawn no smaller than legible: it scrolls rather than shrinking its text
+    name_px = page.evaluate(
+        "() => document.querySelector('figure.knowledge-map g.concept text')"
+        ".getBoundingClientRect().height")
+    assert name_px >= 10, name_px
     assert page.locator("table tbody tr").count() == demo.course.concepts.count()
 
     page.goto(f"{live_server.url}/courses/{demo.course.slug}/path/")
