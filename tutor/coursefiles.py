@@ -299,8 +299,8 @@ def _list(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector,
           what: str) -> list[Any]:
     """An optional list at ``key``: anything else is reported, never iterated."""
     value = d.get(key)
-    if value is None:
-        return []
+    if value is None or (not value and isinstance(value, str | dict)):
+        return []  # "" and {} say "none" as well as [] does
     if not isinstance(value, list):
         errs.add(file, f"{where}{key}", f"must be a list of {what}, got {type(value).__name__}")
         return []
@@ -448,7 +448,9 @@ def _item(d: Any, file: str, index: int, errs: _Collector) -> ItemSpec | None:
     if kind and kind not in ITEM_KINDS:
         errs.add(file, f"{where}kind",
                  f"must be one of {', '.join(ITEM_KINDS)}, got {_shown(kind)}")
-    hints = _text_list(d, "hints", file, where, errs, "must be a list of texts") or []
+    # a blank hint would show as an empty step of help: drop it, as before lists
+    hints = [h for h in _text_list(d, "hints", file, where, errs, "must be a list of texts")
+             or [] if h.strip()]
     item = ItemSpec(
         id=_id(d, "id", file, where, errs, column="Item.key"),
         kind=kind,
@@ -733,7 +735,10 @@ def _zip_files(archive: zipfile.ZipFile, name: str,
     folders: set[tuple[str, ...]] = set()
     for m in archive.infolist():
         shown = _cut(m.filename)
-        rel = PurePosixPath(m.filename)
+        # Zips made on Windows may separate with '\'; zipfile converts them only on
+        # Windows, so here "lessons\x.md" was one odd top-level file and the course
+        # imported with no lessons or items (retiring all of its items).
+        rel = PurePosixPath(m.filename.replace("\\", "/"))
         # Refuse absolute paths and '..' so nothing lands outside the folder.
         if rel.is_absolute() or ".." in rel.parts:
             errs.add(name, shown, "unsafe path in archive")

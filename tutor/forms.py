@@ -22,11 +22,13 @@ class CourseUploadForm(forms.Form):
         name = f.name.lower()
         if not name.endswith((".yaml", ".yml", ".zip")):
             raise forms.ValidationError("Upload a .yaml file or a .zip of a course folder.")
-        # A .yaml is saved under its own name to be read; Django cuts names at 255
-        # characters, which in UTF-8 can still be more bytes than a file system takes.
-        if len(PurePath(f.name).name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-            raise forms.ValidationError("That file name is too long: rename the file.")
+        # A .yaml is saved under its own name to be read (a zip's name never reaches the
+        # disk); Django cuts names at 255 characters, which in UTF-8 can still be more
+        # bytes than a file system takes.
         is_zip = name.endswith(".zip")
+        if not is_zip and len(PurePath(f.name).name.encode("utf-8", "surrogateescape")) \
+                > MAX_NAME_BYTES:
+            raise forms.ValidationError("That file name is too long: rename the file.")
         limit = MAX_ZIP_BYTES if is_zip else MAX_FILE_BYTES
         if f.size > limit:
             raise forms.ValidationError(

@@ -590,3 +590,41 @@ def test_studio_upload_of_a_malformed_course_shows_the_problem_and_writes_nothin
     assert response.status_code == 400
     assert expected in response.content.decode()
     assert Course.objects.count() == 0 and Concept.objects.count() == 0
+
+
+def test_a_zip_made_with_backslashes_imports_whole(mini_course_path):
+    # zipfile turns '\' into '/' only on Windows: here such a zip used to import with no
+    # lessons and no items (and so retire every item of the course it replaced)
+    files = {k.replace("/", "\\"): v for k, v in _mini_files(mini_course_path).items()}
+    spec = load_course_zip(_zip(files))
+    assert len(spec.lessons) == 2 and len(spec.items) == 4
+    assert "unsafe path" in _zip_refusal(_zip({"..\\..\\evil.yaml": "format: 1"}))
+
+
+def test_a_zip_member_with_an_absolute_path_is_refused(tmp_path):
+    target = tmp_path / "abs-evil.yaml"
+    assert "unsafe path" in _zip_refusal(_zip({str(target): "format: 1"}))
+    assert not target.exists()
+
+
+def test_empty_lists_may_be_written_any_empty_way_and_blank_hints_are_dropped(
+        mini_course_path, tmp_path):
+    def change(d):  # type: ignore[no-untyped-def]
+        d.update(misconceptions={}, units="")
+        d["items"][1].update(hints="")
+        d["items"][0].update(hints=["  ", "Use V = I R."])
+        for it in d["items"]:  # the misconceptions are gone, so are their tags
+            for ch in it.get("choices", []):
+                ch.pop("misconception", None)
+
+    spec = load_course(_single_file(mini_course_path, tmp_path, change))
+    assert spec.misconceptions == [] and spec.units == []
+    hints = {it.id: it.hints for it in spec.items}
+    assert hints["ohm-num"] == [] and hints["ohm-mc"] == ["Use V = I R."]
+
+
+def test_a_zip_upload_may_have_a_long_name():
+    from tutor.forms import CourseUploadForm
+
+    form = CourseUploadForm(files={"file": _upload("é" * 200 + ".zip", b"PK")})
+    assert form.is_valid(), form.errors  # its name never reaches the disk
