@@ -375,6 +375,8 @@ def test_a_diagnostic_answer_sent_again_is_named_as_such(client, course, student
                                {**form, "submission_key": key}, headers={"HX-Request": "true"})
         html = response.content.decode()
         assert "already answered that question" in html and "could not read" not in html
+        # announced through the page's standing live region, swapped out of band
+        assert 'id="diagnostic-status"' in html and 'hx-swap-oob="innerHTML">You have already' in html
     assert Attempt.objects.count() == attempts
     response = client.post(reverse("diagnostic-answer", args=["mini"]), form, follow=True)
     assert "already answered that question" in response.content.decode()
