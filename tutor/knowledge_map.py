@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from knowledge_graph.diagnosis import MASTERED_THRESHOLD, WEAK_THRESHOLD
 from knowledge_graph.graph import SkillGraph
 
-__all__ = ["BANDS", "Band", "Edge", "MapLayout", "Node", "band_for", "layered_layout"]
+__all__ = ["BANDS", "Band", "Edge", "MapLayout", "Node", "band_for", "layered_layout",
+           "percent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,12 @@ BANDS: tuple[Band, ...] = (
 )
 
 
+def percent(p: float) -> int:
+    """P(known) as the pages print it: floored, so a percentage never claims a band above
+    its own (94.6 % is not 95 %); the nudge keeps 0.29, stored as 0.28999..., at 29."""
+    return math.floor(100 * p + 1e-9)
+
+
 def band_for(p: float) -> Band:
     """The band of a mastery probability."""
     band = BANDS[0]
@@ -68,8 +75,7 @@ class Node:
 
     @property
     def percent(self) -> int:
-        # floor, so the percentage never claims a band above the node's own
-        return math.floor(100 * self.mastery + 1e-9)  # 0.29 is stored as 0.28999...
+        return percent(self.mastery)
 
     @property
     def cx(self) -> float:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from html.parser import HTMLParser
 
 import markdown
 import nh3
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 _DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 # Inline maths: no space just inside the dollars, so "costs $5 and $6" stays text.
@@ -93,38 +94,12 @@ def render_inline(text: str) -> str:
     return body
 
 
-class _TextOnly(HTMLParser):
-    """Collects the text a reader sees: MathML's symbols, not its TeX annotation."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "annotation":
-            self._skip += 1
-        elif tag in {"p", "li", "br", "div", "tr", "td", "th"}:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "annotation" and self._skip:
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
 
 def plain_summary(rendered: str, *, words: int = 12) -> str:
     """The first ``words`` words of rendered course HTML as plain text, for a link.
 
     Reads the HTML rather than the Markdown source so that maths reads as its symbols
-    ("V(in)", not "$V(in)$") and code as its text, without backticks.
+    ("V(in)", not "$V(in)$": the MathML holds no TeX) and code as its text.
     """
-    parser = _TextOnly()
-    parser.feed(rendered)
-    parser.close()
-    text = " ".join("".join(parser.parts).split())
-    parts = text.split(" ")
-    return text if len(parts) <= words else " ".join(parts[:words]) + " \u2026"
+    text = " ".join(html.unescape(strip_tags(rendered)).split())
+    return Truncator(text).words(words, truncate=" \u2026")

@@ -24,7 +24,7 @@ from tutor.coursefiles import (
     MisconceptionSpec,
     UnitSpec,
 )
-from tutor.knowledge_map import BANDS, Band, MapLayout, band_for, layered_layout
+from tutor.knowledge_map import BANDS, Band, MapLayout, band_for, layered_layout, percent
 from tutor.models import (
     Attempt,
     Concept,
@@ -376,9 +376,7 @@ class ConceptVerdict:
 
     @property
     def percent(self) -> int:
-        # floor, as "My knowledge" shows it (94.6% is not 95%); the nudge keeps 0.29,
-        # stored as 0.28999..., from showing as 28%
-        return math.floor(100 * self.mastery + 1e-9)
+        return percent(self.mastery)  # as "My knowledge" shows it
 
 
 @dataclass(frozen=True)
@@ -447,7 +445,7 @@ class KnowledgeRow:
 
     @property
     def percent(self) -> int:
-        return math.floor(100 * self.mastery + 1e-9)  # as the map does: band and % agree
+        return percent(self.mastery)  # as the map does: band and % agree
 
 
 @dataclass(frozen=True)

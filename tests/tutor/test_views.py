@@ -75,8 +75,10 @@ def test_outsider_can_enrol_and_then_practise(client, people):
     assert client.get(reverse("practice", args=["mini", "ohm-mc"])).status_code == 200
 
 
-@pytest.mark.parametrize(("who", "status"), [("student", 403), ("teacher", 200), ("admin", 200),
-                                             ("outsider", 403)])
+TEACHER_PAGE = [("student", 403), ("teacher", 200), ("admin", 200), ("outsider", 403)]
+
+
+@pytest.mark.parametrize(("who", "status"), TEACHER_PAGE)
 def test_studio(client, people, who, status):
     response = get_as(client, people[who], reverse("studio"))
     assert response.status_code == status
@@ -88,8 +90,7 @@ def test_studio(client, people, who, status):
         assert reverse("studio-course-format") in html
 
 
-@pytest.mark.parametrize(("who", "status"), [("student", 403), ("teacher", 200), ("admin", 200),
-                                             ("outsider", 403)])
+@pytest.mark.parametrize(("who", "status"), TEACHER_PAGE)
 def test_the_course_format_is_a_page_for_teachers(client, people, who, status):
     response = get_as(client, people[who], reverse("studio-course-format"))
     assert response.status_code == status
