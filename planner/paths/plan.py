@@ -574,6 +574,8 @@ class PathPlanner:
             for c in gaps:
                 candidates.append(self._practice_unit(c))
                 sets.append([c])
+        if self.cost_model is not None:
+            self.cost_model.prime(weak)  # one array pass instead of one per concept
         memo: dict[str, float] = {}
         costs = [
             self._unit_cost(u, s, distance, mastery, memo)
@@ -756,6 +758,8 @@ class PathPlanner:
             touched.update(c for c in weak if seen.get(c, -1.0) != mastery.get(c, 0.0))
 
         # Units whose set or cost may have changed, with their new set and cost.
+        if self.cost_model is not None:
+            self.cost_model.prime(weak)  # new weak concepts, priced together
         memo: dict[str, float] = {}
         fresh: dict[str, tuple[Unit, list[str], float]] = {}
         for c in touched:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
 
-from planner.paths.cost import CostModel, expected_items_to_streak, p_correct
+from planner.paths.cost import (
+    CostModel,
+    expected_items_to_streak,
+    expected_items_to_streak_learning,
+    p_correct,
+)
 from planner.paths.errors import InvalidMasteryError
 
 
@@ -61,7 +67,7 @@ def test_floor_keeps_far_too_hard_concepts_finite():
 
 
 def test_distance_and_partial_mastery_shape_the_concept_cost():
-    model = CostModel(item_params={"x": [(1.0, 0.0)]}, distance_weight=0.5)
+    model = CostModel(item_params={"x": [(1.0, 0.0)]}, distance_weight=0.5, learning_rate=0.0)
     base = model.concept_cost("x", distance=1, mastery=0.0)
     assert base == pytest.approx(14.0)
     assert model.concept_cost("x", distance=3, mastery=0.0) == pytest.approx(28.0)
@@ -70,10 +76,111 @@ def test_distance_and_partial_mastery_shape_the_concept_cost():
     assert 3.0 < model.concept_cost("x", distance=1, mastery=0.5) < base
 
 
+def _simulated_wait(theta: float, b: float, rate: float, ceiling: float, streak: int,
+                    trials: int, seed: int) -> float:
+    """Monte Carlo of a learner whose ability closes ``rate`` of its gap per item."""
+    rng = random.Random(seed)
+    total = 0
+    for _ in range(trials):
+        ability, run, n = theta, 0, 0
+        while run < streak:
+            n += 1
+            run = run + 1 if rng.random() < p_correct(ability, 1.0, b) else 0
+            if ability < ceiling:
+                ability += rate * (ceiling - ability)
+        total += n
+    return total / trials
+
+
+@pytest.mark.parametrize("theta,b,rate,streak", [
+    (-3.0, 0.0, 0.15, 3), (0.0, 0.0, 0.15, 3), (-1.0, 1.5, 0.3, 2), (1.0, -0.5, 0.05, 4),
+])
+def test_learning_wait_matches_simulation(theta, b, rate, streak):
+    exact = expected_items_to_streak_learning(
+        lambda t: p_correct(t, 1.0, b), theta, streak=streak, learning_rate=rate, ceiling=2.0
+    )
+    simulated = _simulated_wait(theta, b, rate, 2.0, streak, trials=20_000, seed=11)
+    assert simulated == pytest.approx(exact, rel=0.03)
+
+
+def test_without_learning_the_wait_is_the_fixed_p_formula():
+    for theta in (-2.0, 0.0, 1.3):
+        p = p_correct(theta, 1.0, 0.4)
+        got = expected_items_to_streak_learning(
+            lambda t: p_correct(t, 1.0, 0.4), theta, learning_rate=0.0
+        )
+        assert got == pytest.approx(expected_items_to_streak(p, 3), rel=1e-12)
+
+
+def test_a_learner_above_the_ceiling_does_not_unlearn():
+    got = expected_items_to_streak_learning(lambda t: p_correct(t, 1.0, 0.0), 3.0, ceiling=2.0)
+    assert got == pytest.approx(expected_items_to_streak(p_correct(3.0, 1.0, 0.0), 3))
+
+
+def test_learning_keeps_a_far_behind_learner_at_tens_not_hundreds_of_items():
+    # The studio used to show "about 4067 items" for a learner who had answered every
+    # diagnostic question wrong: 155 items (the floor) per concept, as if they never
+    # learnt. With learning the cost stays ordered by ability and difficulty and is a
+    # number of items a course could plan with.
+    static = CostModel(item_params={"x": [(1.0, 0.0)]}, theta=-3.0, learning_rate=0.0)
+    learning = CostModel(item_params={"x": [(1.0, 0.0)]}, theta=-3.0)
+    assert static.concept_items("x") == pytest.approx(155.0)
+    assert 8.0 < learning.concept_items("x") < 20.0
+    abler = CostModel(item_params={"x": [(1.0, 0.0)]}, theta=-1.0)
+    harder = CostModel(item_params={"x": [(1.0, 1.0)]}, theta=-3.0)
+    assert abler.concept_items("x") < learning.concept_items("x") < harder.concept_items("x")
+
+
+def test_the_wait_is_exact_however_far_below_the_ceiling_the_learner_starts():
+    # The settling test is relative to the starting gap: a learner 1000 logits down is
+    # followed until their ability has really reached the ceiling.
+    far = expected_items_to_streak_learning(lambda t: p_correct(t, 1.0, 0.0), -1000.0)
+    assert math.isfinite(far)
+    nearer = expected_items_to_streak_learning(lambda t: p_correct(t, 1.0, 0.0), -10.0)
+    assert far > nearer
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"streak": 0}, {"learning_rate": 1.0}, {"learning_rate": -0.1}, {"theta": math.inf},
+    {"ceiling": math.nan},
+])
+def test_learning_wait_refuses_bad_parameters(kwargs):
+    args = {"p_at": lambda t: 0.5, "theta": 0.0, **kwargs}
+    with pytest.raises(InvalidMasteryError):
+        expected_items_to_streak_learning(**args)
+
+
+@pytest.mark.parametrize("p", [0.0, 1.5, -0.1, math.nan])
+def test_learning_wait_refuses_a_probability_outside_its_range(p):
+    # 0 is refused only where the ability settles: a streak that never comes.
+    with pytest.raises(InvalidMasteryError):
+        expected_items_to_streak_learning(lambda t: p, 0.0)
+
+
 @pytest.mark.parametrize(
     "kwargs",
-    [{"streak": 0}, {"distance_weight": -0.1}, {"p_floor": 0.0}, {"theta": float("nan")}],
+    [{"streak": 0}, {"distance_weight": -0.1}, {"p_floor": 0.0}, {"theta": float("nan")},
+     {"learning_rate": 1.0}, {"learning_rate": -0.5}, {"ceiling": float("inf")}],
 )
 def test_cost_model_refuses_bad_parameters(kwargs):
     with pytest.raises(InvalidMasteryError):
         CostModel(**kwargs)
+
+
+def test_pricing_many_concepts_at_once_matches_one_at_a_time():
+    rng = random.Random(3)
+    params = {f"c{i}": [(rng.uniform(0.5, 2.0), rng.gauss(0.0, 1.5))
+                        for _ in range(rng.randint(1, 5))] for i in range(40)}
+    params["none"] = []  # no items: the default item stands in
+    theta = {f"c{i}": rng.choice([-2.0, 0.0, 1.5]) for i in range(40)}
+    together = CostModel(item_params=params, theta=theta)
+    together.prime([*params, "c3"])  # repeats and unknown-to-items concepts are fine
+    for c in params:
+        alone = CostModel(item_params={c: params[c]}, theta=theta)
+        p = list(params[c]) or [(1.0, 0.0)]
+        reference = expected_items_to_streak_learning(
+            lambda t, p=p: max(sum(p_correct(t, a, b) for a, b in p) / len(p), 0.2),
+            together.ability(c),
+        )
+        assert together.concept_items(c) == pytest.approx(alone.concept_items(c), rel=1e-12)
+        assert together.concept_items(c) == pytest.approx(reference, rel=1e-9)

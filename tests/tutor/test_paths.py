@@ -138,6 +138,25 @@ def test_an_unreadable_stored_plan_is_planned_afresh(course, student):
     assert plan_refresh(learner=student, course=course).plan["made_by"] == "plan"
 
 
+def test_a_plan_costed_under_other_settings_is_planned_afresh(course, student, monkeypatch):
+    from functools import partial
+
+    from tutor.services import plans
+
+    plan_refresh(learner=student, course=course)
+    _master(student, course, voltage=0.99)  # only mastery moved: a repair would do
+    # ...but effort is now priced without learning (as before a release changed it).
+    monkeypatch.setattr(plans, "CostModel", partial(plans.CostModel, learning_rate=0.0))
+    plan = plan_refresh(learner=student, course=course).plan
+    assert plan["made_by"] == "plan"
+
+
+def test_only_moved_mastery_repairs_the_stored_plan(course, student):
+    plan_refresh(learner=student, course=course)
+    _master(student, course, voltage=0.99)
+    assert plan_refresh(learner=student, course=course).plan["made_by"] == "replan"
+
+
 # -- after an answer ---------------------------------------------------------------------
 
 

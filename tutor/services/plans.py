@@ -170,6 +170,7 @@ def plan_refresh(*, learner: User, course: Course) -> LearnerPlan:
     theta = round(float(state.theta), 1) if state else 0.0
     mastery = learner_model(learner=learner, course=course, graph=problem.graph).mastery
     goals, default_goals = _goal_keys(learner, course, problem.graph)
+    cost_model = CostModel(item_params=problem.item_params, theta=theta)
     basis = _digest({
         "format": PLAN_FORMAT,
         "units": [[u.id, list(u.covers), u.cost, u.title, u.kind] for u in problem.units],
@@ -177,6 +178,10 @@ def plan_refresh(*, learner: User, course: Course) -> LearnerPlan:
         "names": problem.names,
         "params": problem.item_params,
         "theta": theta,
+        # How effort is priced: a stored plan costed under other settings (an older
+        # release) is planned afresh rather than repaired with mixed costs.
+        "cost": [cost_model.streak, cost_model.distance_weight, cost_model.p_floor,
+                 cost_model.learning_rate, cost_model.ceiling],
         "goals": goals,
         "threshold": MASTERY_THRESHOLD,
     })
@@ -188,7 +193,7 @@ def plan_refresh(*, learner: User, course: Course) -> LearnerPlan:
         return row
 
     planner = PathPlanner(problem.graph, problem.units, names=problem.names,
-                          cost_model=CostModel(item_params=problem.item_params, theta=theta))
+                          cost_model=cost_model)
     previous = None
     if stored.get("basis") == basis:
         try:
