@@ -15,6 +15,8 @@ Prints three Markdown tables:
    until every goal is mastered, final true mastery, paired against syllabus order.
 3. **Scale**: 10,000 concepts, 50,000 prerequisite edges, 3,000 units, 20 goals:
    plan and replan times against one ``networkx.topological_sort`` of the same graph.
+4. **Effort on the demo course** with and without learning during practice, and the
+   time and peak memory of pricing thousands of concepts at once (``CostModel.prime``).
 """
 
 from __future__ import annotations
@@ -295,6 +297,56 @@ def bench_scale(n: int, m: int, n_units: int, repeats: int, seed: int) -> str:
     return "\n".join(rows)
 
 
+def bench_demo_costs() -> str:
+    """Total expected items on the demo course, by ability, with and without learning.
+
+    The course as the simulation reads it (``planner.simulate.load_course``: items
+    with their teacher difficulty and a = 1), its last three concepts in topological
+    order as goals, nothing mastered.
+    """
+    from planner.simulate import DEMO_COURSE, load_course
+
+    course = load_course(DEMO_COURSE)
+    goals = list(course.graph.topological_order)[-3:]
+    params = {k: [(it.a, it.b) for it in its] for k, its in course.items.items()}
+    lines = [f"Goals {', '.join(goals)}; nothing mastered.\n",
+             "| ability | steps | no learning (`learning_rate=0`) | learning (default 0.15) |",
+             "|---:|---:|---:|---:|"]
+    for theta in (-3.0, -1.5, 0.0, 1.0):
+        totals, steps = [], 0
+        for rate in (0.0, 0.15):
+            model = CostModel(item_params=params, theta=theta, learning_rate=rate)
+            plan = PathPlanner(course.graph, course.units, names=course.names,
+                               cost_model=model).plan({}, goals)
+            totals.append(plan.total_cost)
+            steps = len(plan.steps)
+        lines.append(f"| {theta:g} | {steps} | {totals[0]:.0f} | {totals[1]:.0f} |")
+    return "\n".join(lines)
+
+
+def bench_pricing(n: int, seed: int) -> str:
+    """Time and peak memory of ``CostModel.prime`` over ``n`` concepts of 1 to 8 items."""
+    import tracemalloc
+
+    rng = random.Random(seed)
+    params = {f"c{i}": [(rng.uniform(0.7, 2.0), rng.gauss(0.0, 1.0))
+                        for _ in range(rng.randint(1, 8))] for i in range(n)}
+    theta = {c: rng.gauss(-1.0, 1.0) for c in params}  # one ability per concept
+    n_items = sum(map(len, params.values()))
+    lines = [f"{n:,} concepts, {n_items:,} items, one ability per concept.\n",
+             "| learning rate | prime, s | peak memory, MB |", "|---:|---:|---:|"]
+    for rate in (0.15, 0.01, 0.002):
+        model = CostModel(item_params=params, theta=theta, learning_rate=rate)
+        tracemalloc.start()
+        started = time.perf_counter()
+        model.prime(params)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        lines.append(f"| {rate:g} | {elapsed:.2f} | {peak / 2**20:.1f} |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, a smoke run")
@@ -313,6 +365,10 @@ def main() -> int:
     print(bench_equal_mastery(learners, args.seed), flush=True)
     print("\n### Scale\n")
     print(bench_scale(*scale, seed=args.seed), flush=True)
+    print("\n### Effort on the demo course\n")
+    print(bench_demo_costs(), flush=True)
+    print("\n### Pricing many concepts\n")
+    print(bench_pricing(2000 if args.quick else 6698, args.seed), flush=True)
     return 0
 
 

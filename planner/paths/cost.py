@@ -31,7 +31,7 @@ depends on no learner-model or IRT implementation:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -46,10 +46,23 @@ __all__ = [
     "CostModel",
 ]
 
-#: Steps after which the ability is taken to have reached the ceiling. Each step
-#: closes ``learning_rate`` of the gap, so with the default 0.15 the gap is 1e-9 of
-#: its start after 128 steps; the cap only bounds the loop for tiny learning rates.
+#: Steps after which the ability is taken to have settled. Each step closes
+#: ``learning_rate`` of the gap, so with the default 0.15 a gap of 5 is under
+#: ``_SETTLED_GAP`` after 137 steps (and one of 1e12 after 298); the cap only bounds
+#: the loop for tiny learning rates, where the next rule usually ends it first.
 _MAX_LEARNING_STEPS = 10_000
+
+#: A gap to the ceiling (in logits) below which the ability counts as settled. It is
+#: absolute, not relative to where the learner starts: a relative one stopped a
+#: learner 1e12 logits down while still 1e3 below, and priced them at the floor.
+_SETTLED_GAP = 1e-9
+
+#: A learner is also finished with once the rest of their expected wait, priced at
+#: the current success probability, is below this fraction of what has been counted.
+#: As the probability only rises from there (abilities rise, and the mean 2PL rises
+#: with ability), that price is an upper bound on the rest, so the result is within
+#: this relative error; it is what ends the loop early for a tiny learning rate.
+_NEGLIGIBLE_REST = 1e-12
 
 
 def p_correct(theta: float, a: float, b: float) -> float:
@@ -153,10 +166,12 @@ def expected_items_to_streak_learning(
     Returns
     -------
     float
-        The expectation, exact until the gap to the ceiling is 1e-9 of what it was
+        The expectation, exact until the gap to the ceiling is under 1e-9 logits
         (from there on the success probability is taken as constant and the rest
-        is in closed form). With ``learning_rate == 0`` it is :func:`expected_items_to_streak`
-        at ``p_at(theta)``.
+        is in closed form), or within 1e-12 of it where the rest is negligible
+        sooner (for a ``p_at`` that rises with ability, as the 2PL does). With
+        ``learning_rate == 0`` it is :func:`expected_items_to_streak` at
+        ``p_at(theta)``.
 
     Raises
     ------
@@ -196,59 +211,109 @@ def expected_items_to_streak_learning(
             raise InvalidMasteryError(f"success probability must be in [0, 1], got {p!r}")
         return p
 
-    abilities = _learning_abilities(theta, learning_rate, ceiling)
-    return float(_wait_for_streak([prob(t) for t in abilities], streak, ceiling)[0])
+    last = [theta]  # the ability of the latest step, for the message below
+
+    def steps() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for abilities, settled in _ability_steps(np.array([theta]), learning_rate, ceiling):
+            last[0] = float(abilities[0])
+            yield np.array([prob(last[0])]), settled
+
+    wait = float(_wait_for_streak(steps(), streak)[0])
+    if not math.isfinite(wait):
+        if p_at(last[0]) == 0.0:
+            raise InvalidMasteryError(f"success probability is 0 at the ability {last[0]!r} "
+                                      "where the learner settles: the streak is never reached")
+        raise InvalidMasteryError(f"the expected items overflow with streak={streak} "
+                                  "(p ** streak underflows): use a shorter streak")
+    return wait
 
 
-def _learning_abilities(theta: float, learning_rate: float, ceiling: float) -> list[float]:
-    """The ability before each item, up to and including the one where it settles."""
-    abilities = [theta]
-    gap = ceiling - theta
-    if learning_rate == 0.0 or gap <= 0.0:
-        return abilities
-    # Relative to where the learner starts, so that the number of steps (about 130
-    # at the default rate) does not grow with how far below the ceiling that is.
-    settled_gap = 1e-9 * max(1.0, gap)
-    for _ in range(_MAX_LEARNING_STEPS):
-        gap *= 1.0 - learning_rate
-        abilities.append(ceiling - gap)
-        if gap <= settled_gap:
-            break
-    # A learning rate below about 1e-3 runs out of steps first; the ability is then
-    # nearly still, and treating it as settled there errs on the side of more items.
-    return abilities
+def _ability_steps(
+    theta: np.ndarray, learning_rate: float, ceiling: float
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The abilities before each item, one per row, and which rows have settled.
 
-
-def _wait_for_streak(ps: Sequence[float] | np.ndarray, streak: int, ceiling: float) -> np.ndarray:
-    """Expected items to the streak when item ``k + 1`` succeeds with ``ps[..., k]``.
-
-    ``ps`` is one row of probabilities per learner-concept pair (or a single row);
-    each row's last value holds from then on. ``alive[j]`` is the probability of not
-    being done, with a run of ``j``; the expectation is the sum over items of not
-    being done yet. Rows are computed together, so the ~130 steps of a default
-    learning curve cost ~130 array operations however many concepts a plan prices.
+    A row settles when its gap to the ceiling is at most ``_SETTLED_GAP`` (a row
+    above the ceiling, or with no learning, starts settled) and keeps that ability
+    from then on. The last step yielded holds for every row still not settled (the
+    step cap).
     """
-    ps = np.atleast_2d(np.asarray(ps, dtype=float))
-    alive = np.zeros((streak, ps.shape[0]))
-    alive[0] = 1.0
-    total = np.zeros(ps.shape[0])
-    for k in range(ps.shape[1] - 1):
-        p = ps[:, k]
+    gap = ceiling - theta
+    settled = ~(gap > _SETTLED_GAP) if learning_rate > 0.0 else np.ones(theta.shape, dtype=bool)
+    for _ in range(_MAX_LEARNING_STEPS):
+        yield ceiling - gap, settled.copy()
+        if settled.all():
+            return
+        gap = np.where(settled, gap, gap * (1.0 - learning_rate))
+        settled |= ~(gap > _SETTLED_GAP)
+    # A learning rate below about 1e-3 can run out of steps first; the ability is then
+    # nearly still, and treating it as settled there errs on the side of more items.
+
+
+def _rest_of_wait(p: np.ndarray, alive: np.ndarray) -> np.ndarray:
+    """Expected items still to come if every item from now succeeds with ``p``.
+
+    From a run of ``j`` the rest is ``W(r) - W(j)``, with ``W(n) = (1 - p^n) /
+    ((1 - p) p^n)`` the fixed-``p`` wait for a run of ``n`` (``n`` itself when
+    ``p = 1``); inf where ``p = 0`` (or underflows it) and a learner still waits.
+    """
+    streak = alive.shape[0]
+    n = np.arange(streak + 1, dtype=float)[:, None]
+    sure = p == 1.0
+    never = p == 0.0
+    q = np.where(sure | never, 0.5, p)  # any value: replaced below
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        w = np.where(sure, n, (1.0 - q**n) / ((1.0 - q) * q**n))
+        rest: np.ndarray = ((w[streak] - w[:streak]) * alive).sum(axis=0)
+    return np.where(never & (alive.sum(axis=0) > 0.0), np.inf, rest)
+
+
+def _wait_for_streak(
+    steps: Iterable[tuple[np.ndarray, np.ndarray]], streak: int
+) -> np.ndarray:
+    """Expected items to the streak, one per row, from each item's success probability.
+
+    ``steps`` yields, before each item, every row's success probability and whether
+    it holds from then on; the last one yielded holds for all rows. ``alive[j]`` is
+    the probability of not being done, with a run of ``j``; the expectation is the
+    sum over items of not being done yet, plus the closed-form rest once a row's
+    probability stops moving or the rest is negligible (``_NEGLIGIBLE_REST``).
+
+    Rows are computed together, so the ~140 steps of a default learning curve cost
+    ~140 array operations however many concepts a plan prices. A row's result
+    depends on that row alone, so a concept costs the same priced with others or by
+    itself, and memory is one step's worth, not the whole curve. inf where a row's
+    probability settles at 0.
+    """
+    alive = total = waits = done = None
+    p = np.zeros(0)
+    for k, (p, settled) in enumerate(steps):
+        if alive is None:
+            alive = np.zeros((streak, p.shape[0]))
+            alive[0] = 1.0
+            total = np.zeros(p.shape[0])
+            waits = np.zeros(p.shape[0])
+            done = np.zeros(p.shape[0], dtype=bool)
+        assert total is not None and waits is not None and done is not None
+        # The rest is priced where a row has just settled, and every 16th step to
+        # see whether it has become negligible (each step's price costs as much as
+        # the step itself; a fixed schedule keeps rows independent of each other).
+        if (settled & ~done).any() or k % 16 == 15:
+            rest = _rest_of_wait(p, alive)
+            finished = ~done & (settled | (rest <= _NEGLIGIBLE_REST * total))
+            waits[finished] = total[finished] + rest[finished]
+            done |= finished
+            if done.all():
+                return waits
         left = alive.sum(axis=0)
         total += left  # every learner not yet done answers one more item
         alive[1:] = p * alive[:-1]
         alive[0] = (1.0 - p) * left
-    p = ps[:, -1]
-    if np.any(p == 0.0):
-        raise InvalidMasteryError(f"success probability is 0 at the ceiling {ceiling!r}: "
-                                  "the streak is never reached")
-    # From run j the rest is W(r) - W(j), W(n) = (1 - p^n) / ((1 - p) p^n) being the
-    # fixed-p wait for a run of n (n itself when p = 1).
-    n = np.arange(streak + 1, dtype=float)[:, None]
-    sure = p == 1.0
-    q = np.where(sure, 0.5, p)  # any value: replaced below where p = 1
-    w = np.where(sure, n, (1.0 - q**n) / ((1.0 - q) * q**n))
-    waits: np.ndarray = total + ((w[streak] - w[:streak]) * alive).sum(axis=0)
+    if alive is None or total is None or waits is None or done is None:
+        raise ValueError("no success probabilities to wait on")
+    # Out of steps: the last probabilities hold from here.
+    rest = _rest_of_wait(p, alive)
+    waits[~done] = (total + rest)[~done]
     return waits
 
 
@@ -358,24 +423,45 @@ class CostModel:
     def prime(self, concepts: Iterable[str]) -> None:
         """Compute :meth:`concept_items` for many concepts at once (the planner's way).
 
-        Concepts already computed are skipped; the rest are priced together, one
-        array per starting ability, which is what makes a 10,000-concept plan cheap.
+        Concepts already computed are skipped; the rest are priced together in one
+        array pass, each from its own ability, which is what makes a 10,000-concept
+        plan cheap (with one ability per concept as much as with one for all).
+
+        Raises
+        ------
+        InvalidMasteryError
+            A concept's item parameters are not finite numbers.
         """
-        by_theta: dict[float, list[str]] = {}
-        for c in dict.fromkeys(concepts):
-            if c not in self._items:
-                by_theta.setdefault(self.ability(c), []).append(c)
-        for theta, group in by_theta.items():
-            abilities = np.asarray(_learning_abilities(theta, self.learning_rate, self.ceiling))
-            params = [self.item_params.get(c) or [self.default_item] for c in group]
-            counts = np.fromiter((len(ps) for ps in params), dtype=np.intp, count=len(params))
-            a, b = np.asarray([ab for ps in params for ab in ps], dtype=float).T
-            # Mean 2PL over each concept's items at every step of the learning curve.
-            p = expit(a[:, None] * (abilities[None, :] - b[:, None]))
-            starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-            p = np.add.reduceat(p, starts, axis=0) / counts[:, None]
-            waits = _wait_for_streak(np.maximum(p, self.p_floor), self.streak, self.ceiling)
-            self._items.update(zip(group, waits.tolist(), strict=True))
+        group = [c for c in dict.fromkeys(concepts) if c not in self._items]
+        if not group:
+            return
+        params = [self.item_params.get(c) or [self.default_item] for c in group]
+        counts = np.fromiter((len(ps) for ps in params), dtype=np.intp, count=len(params))
+        a, b = np.asarray([ab for ps in params for ab in ps], dtype=float).reshape(-1, 2).T
+        bad = ~(np.isfinite(a) & np.isfinite(b))
+        if bad.any():
+            row = int(np.searchsorted(np.cumsum(counts), np.flatnonzero(bad)[0], "right"))
+            raise InvalidMasteryError(f"item parameters of {group[row]!r} must be finite "
+                                      f"numbers, got {list(params[row])!r}")
+        starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        row_of_item = np.repeat(np.arange(len(group)), counts)
+        theta = np.fromiter((self.ability(c) for c in group), dtype=float, count=len(group))
+
+        def steps() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            for abilities, settled in _ability_steps(theta, self.learning_rate, self.ceiling):
+                # The mean 2PL over each concept's items at this step, floored.
+                p = expit(a * (abilities[row_of_item] - b))
+                p = np.add.reduceat(p, starts) / counts
+                yield np.maximum(p, self.p_floor), settled
+
+        waits = _wait_for_streak(steps(), self.streak)
+        # With a floor above 0 the wait is finite unless the numbers themselves are
+        # not (a streak of thousands overflows p ** streak).
+        if not np.isfinite(waits).all():
+            concept = group[int(np.flatnonzero(~np.isfinite(waits))[0])]
+            raise InvalidMasteryError(f"the expected items for {concept!r} overflow with "
+                                      f"streak={self.streak}: use a shorter streak")
+        self._items.update(zip(group, waits.tolist(), strict=True))
 
     def concept_cost(self, concept: str, *, distance: int, mastery: float) -> float:
         """Expected practice items for ``concept``, for this learner, from where they are.

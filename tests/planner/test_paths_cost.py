@@ -131,13 +131,65 @@ def test_learning_keeps_a_far_behind_learner_at_tens_not_hundreds_of_items():
     assert abler.concept_items("x") < learning.concept_items("x") < harder.concept_items("x")
 
 
-def test_the_wait_is_exact_however_far_below_the_ceiling_the_learner_starts():
-    # The settling test is relative to the starting gap: a learner 1000 logits down is
-    # followed until their ability has really reached the ceiling.
-    far = expected_items_to_streak_learning(lambda t: p_correct(t, 1.0, 0.0), -1000.0)
-    assert math.isfinite(far)
-    nearer = expected_items_to_streak_learning(lambda t: p_correct(t, 1.0, 0.0), -10.0)
-    assert far > nearer
+def _long_horizon_wait(p_at, theta: float, rate: float, ceiling: float, streak: int) -> float:
+    """The wait summed item by item over a long horizon, the ability in closed form."""
+    alive = [1.0] + [0.0] * (streak - 1)
+    total, k = 0.0, 0
+    while sum(alive) > 1e-15:
+        gap = ceiling - theta
+        ability = theta if gap <= 0 else ceiling - gap * (1.0 - rate) ** k
+        p = p_at(ability)
+        left = sum(alive)
+        total += left
+        alive = [(1.0 - p) * left] + [p * a for a in alive[:-1]]
+        k += 1
+    return total
+
+
+@pytest.mark.parametrize("theta", [-10.0, -1000.0, -1e9, -1e12])
+def test_the_wait_is_exact_however_far_below_the_ceiling_the_learner_starts(theta):
+    # Settling is judged on the absolute gap: a test relative to the starting gap let a
+    # learner 1e12 logits down stop while still ~1e3 below, priced at the floor (155
+    # items where the truth is 104.6).
+    def p_at(t: float) -> float:
+        return max(p_correct(t, 1.0, 0.0), 0.2)
+
+    got = expected_items_to_streak_learning(p_at, theta)
+    assert got == pytest.approx(_long_horizon_wait(p_at, theta, 0.15, 2.0, 3), rel=1e-9)
+    model = CostModel(item_params={"x": [(1.0, 0.0)]}, theta=theta)
+    assert model.concept_items("x") == pytest.approx(got, rel=1e-12)
+
+
+@pytest.mark.parametrize("rate", [0.002, 1e-6])
+def test_a_tiny_learning_rate_is_still_priced_exactly(rate):
+    # The loop ends once the rest of the wait is negligible rather than walking the
+    # whole (capped) learning curve; the result stays within 1e-12 of the sum.
+    def p_at(t: float) -> float:
+        return max(p_correct(t, 1.0, 0.0), 0.2)
+
+    got = expected_items_to_streak_learning(p_at, -3.0, learning_rate=rate)
+    assert got == pytest.approx(_long_horizon_wait(p_at, -3.0, rate, 2.0, 3), rel=1e-10)
+
+
+def test_a_streak_too_long_to_compute_is_refused_not_priced_nan():
+    with pytest.raises(InvalidMasteryError, match="shorter streak"):
+        expected_items_to_streak_learning(lambda t: 0.5, 0.0, streak=1100)
+    with pytest.raises(InvalidMasteryError, match="shorter streak"):
+        CostModel(streak=1100, learning_rate=0.0, theta=-50.0).concept_items("x")
+
+
+def test_a_streak_that_never_comes_names_the_ability_where_the_learner_settles():
+    # Above the ceiling the ability stays where it is: that is where p is 0.
+    with pytest.raises(InvalidMasteryError, match="ability 5.0 "):
+        expected_items_to_streak_learning(lambda t: 0.0, 5.0)
+
+
+@pytest.mark.parametrize("item", [(1.0, math.nan), (math.inf, 0.0), (1.0, -math.inf)])
+def test_item_parameters_that_are_not_finite_are_refused_by_name(item):
+    # They used to give a NaN cost, which the set cover then refused with no concept.
+    model = CostModel(item_params={"ok": [(1.0, 0.0)], "bad": [(1.0, 0.5), item]})
+    with pytest.raises(InvalidMasteryError, match="'bad'"):
+        model.prime(["ok", "bad"])
 
 
 @pytest.mark.parametrize("kwargs", [
@@ -172,7 +224,8 @@ def test_pricing_many_concepts_at_once_matches_one_at_a_time():
     params = {f"c{i}": [(rng.uniform(0.5, 2.0), rng.gauss(0.0, 1.5))
                         for _ in range(rng.randint(1, 5))] for i in range(40)}
     params["none"] = []  # no items: the default item stands in
-    theta = {f"c{i}": rng.choice([-2.0, 0.0, 1.5]) for i in range(40)}
+    # Some abilities shared, most not: each concept is priced from its own.
+    theta = {f"c{i}": rng.choice([-2.0, 0.0, 1.5, rng.uniform(-4.0, 3.0)]) for i in range(40)}
     together = CostModel(item_params=params, theta=theta)
     together.prime([*params, "c3"])  # repeats and unknown-to-items concepts are fine
     for c in params:
