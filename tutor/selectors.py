@@ -298,8 +298,18 @@ CALIBRATED_KINDS = (Item.Kind.MULTIPLE_CHOICE, Item.Kind.NUMERIC, Item.Kind.CIRC
 JUDGED = (Attempt.Verdict.CORRECT, Attempt.Verdict.INCORRECT)
 
 
+def is_calibrated(a: float | None, b: float | None) -> bool:
+    """Whether stored 2PL parameters can be used (else the teacher's difficulty is).
+
+    One rule for the diagnostic, the learner model and the planner's costs: a NaN or
+    infinite value (a hand edit, a database that accepts them) counts as unmeasured.
+    """
+    return (a is not None and b is not None and math.isfinite(a) and math.isfinite(b)
+            and a > 0)
+
+
 def item_is_calibrated(item: Item) -> bool:
-    return item.irt_a is not None and item.irt_b is not None and item.irt_a > 0
+    return is_calibrated(item.irt_a, item.irt_b)
 
 
 def diagnostic_bank(*, course: Course) -> tuple[list[DiagnosticItem], dict[str, Item]]:

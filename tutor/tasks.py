@@ -16,8 +16,13 @@ def check_circuit_attempt(attempt_id: int) -> str:
 def recalibrate_course(course_id: int) -> str:
     from tutor.models import Course
     from tutor.services.learning import course_recalibrate
+    from tutor.services.plans import course_plans_refresh
 
     course = Course.objects.filter(pk=course_id).first()
     if course is None:
         return "course deleted"
-    return course_recalibrate(course=course).note
+    note = course_recalibrate(course=course).note
+    # New difficulties and abilities change every learner's costs; the studio's
+    # table of learners reads stored plans, so bring them all up to date now.
+    course_plans_refresh(course=course)
+    return note

@@ -143,6 +143,20 @@ def test_the_recalibration_task_writes_item_parameters(course, eager_celery):
     assert cal.log_likelihood < 0 and cal.calibrated_at is not None
 
 
+def test_the_recalibration_task_brings_stored_plans_up_to_date(course, student, eager_celery):
+    # The studio's learner table reads stored plans: after new difficulties they must
+    # not show effort costed on the old ones.
+    from tutor.services.plans import plan_refresh
+    from tutor.tasks import recalibrate_course
+
+    stale = plan_refresh(learner=student, course=course).plan["fingerprint"]
+    _synthetic_answers(course)
+    recalibrate_course.delay(course.pk).get()
+    stored = LearnerPlan.objects.get(learner=student, course=course).plan
+    assert stored["fingerprint"] != stale
+    assert stored == plan_refresh(learner=student, course=course).plan  # already current
+
+
 def test_only_first_answers_count_and_too_few_learners_keep_old_values(course, student,
                                                                        settings):
     settings.CALIBRATION_MIN_LEARNERS = 5

@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests.tutor.helpers import get_as
 from tutor import selectors
 from tutor.models import LearnerGoal, LearnerPlan, LearnerState
-from tutor.services.plans import GoalError, goals_set, plan_refresh
+from tutor.services.plans import GoalError, course_plans_refresh, goals_set, plan_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +118,69 @@ def test_calibrated_difficulty_replaces_the_teacher_guess(course, student):
     course.items.filter(concepts__key="ohms-law").update(irt_a=1.0, irt_b=3.0)
     after = plan_refresh(learner=student, course=course).plan["total_cost"]
     assert after > before
+
+
+def test_a_non_finite_stored_difficulty_counts_as_unmeasured(course, student):
+    # An infinite b (a hand edit; PostgreSQL also keeps NaN) used to reach the cost
+    # model, whose NaN cost failed the whole plan. The teacher's difficulty stands in.
+    before = plan_refresh(learner=student, course=course).plan["total_cost"]
+    course.items.filter(concepts__key="ohms-law").update(irt_a=1.0, irt_b=float("inf"))
+    LearnerPlan.objects.all().delete()
+    assert plan_refresh(learner=student, course=course).plan["total_cost"] == before
+
+
+def test_refreshing_a_course_brings_plans_the_learner_has_not_revisited_up_to_date(
+        course, student, outsider):
+    # A recalibration moves abilities and difficulties; the studio's learner table
+    # reads stored plans, so without this it showed effort under the old numbers.
+    plan_refresh(learner=student, course=course)
+    plan_refresh(learner=outsider, course=course)
+    before = {p.learner_id: p.plan["total_cost"] for p in LearnerPlan.objects.all()}
+    LearnerState.objects.update_or_create(learner=outsider, course=course,
+                                          defaults={"theta": -2.0})
+    done = course_plans_refresh(course=course)
+    assert (done.planned, done.repaired, done.unchanged, done.failed) == (1, 0, 1, 0)
+    after = {p.learner_id: p.plan["total_cost"] for p in LearnerPlan.objects.all()}
+    assert after[student.pk] == before[student.pk]
+    assert after[outsider.pk] > before[outsider.pk]
+    assert course_plans_refresh(course=course).unchanged == 2
+
+
+def test_a_plan_that_cannot_be_refreshed_keeps_its_old_one_and_the_rest_go_on(
+        course, student, outsider, monkeypatch):
+    from tutor.services import plans
+
+    plan_refresh(learner=student, course=course)
+    plan_refresh(learner=outsider, course=course)
+    kept = LearnerPlan.objects.get(learner=student).plan
+    for who in (student, outsider):
+        LearnerState.objects.update_or_create(learner=who, course=course,
+                                              defaults={"theta": -2.0})
+    real = plans.plan_refresh
+
+    def failing(*, learner, course):  # type: ignore[no-untyped-def]
+        if learner == student:
+            real(learner=learner, course=course)  # writes, then fails: must roll back
+            raise plans.PathPlanningError("no plan")
+        return real(learner=learner, course=course)
+
+    monkeypatch.setattr(plans, "plan_refresh", failing)
+    done = course_plans_refresh(course=course)
+    assert (done.planned, done.failed) == (1, 1)
+    assert LearnerPlan.objects.get(learner=student).plan == kept
+
+
+def test_the_refresh_plans_command_reports_what_it_did(course, student):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    plan_refresh(learner=student, course=course)
+    out = StringIO()
+    call_command("refresh_plans", "--course", "mini", stdout=out)
+    assert out.getvalue().strip() == "mini: 0 planned afresh, 0 repaired, 1 already current."
+    with pytest.raises(CommandError, match="No course with slug 'nope'"):
+        call_command("refresh_plans", "--course", "nope")
 
 
 def test_a_course_without_units_plans_with_its_lessons(course, student):

@@ -31,7 +31,7 @@ from tutor.models import (
     LearnerState,
     User,
 )
-from tutor.selectors import CALIBRATED_KINDS, JUDGED, item_is_calibrated
+from tutor.selectors import CALIBRATED_KINDS, JUDGED, is_calibrated, item_is_calibrated
 from tutor.services.plans import plan_refresh
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,8 @@ def _learner_ability(*, learner_id: int, course_id: int) -> tuple[float, float] 
             .values_list("item_id", "verdict", "item__irt_a", "item__irt_b"))
     first: dict[int, tuple[float, float, int]] = {}
     for item_id, verdict, a, b in rows:
-        # the filter above guarantees a and b; mypy cannot see it
-        first.setdefault(item_id, (a, b, int(verdict == Attempt.Verdict.CORRECT)))  # type: ignore[arg-type]
+        if is_calibrated(a, b):  # the filter cannot see NaN or inf
+            first.setdefault(item_id, (a, b, int(verdict == Attempt.Verdict.CORRECT)))  # type: ignore[arg-type]
     if not first:
         return None
     a_, b_, x_ = zip(*first.values(), strict=True)

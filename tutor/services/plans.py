@@ -35,9 +35,10 @@ from tutor.models import (
     Lesson,
     User,
 )
-from tutor.selectors import course_skill_graph, learner_model
+from tutor.selectors import course_skill_graph, is_calibrated, learner_model
 
-__all__ = ["GoalError", "PLAN_FORMAT", "goals_set", "plan_refresh"]
+__all__ = ["GoalError", "PLAN_FORMAT", "PlansRefreshed", "course_plans_refresh", "goals_set",
+           "plan_refresh"]
 
 #: Bumped when the stored JSON changes shape, so old rows are planned afresh.
 PLAN_FORMAT = 1
@@ -100,7 +101,7 @@ def _course_problem(course: Course) -> _CourseProblem:
     for key, a, b, difficulty in rows:
         # Calibrated values once measured (as the diagnostic reads them), else the
         # teacher's difficulty with the usual discrimination.
-        if a is not None and b is not None and a > 0:
+        if is_calibrated(a, b):
             params[key].append((a, b))
         else:
             params[key].append((DEFAULT_DISCRIMINATION, difficulty))
@@ -227,3 +228,44 @@ def plan_refresh(*, learner: User, course: Course) -> LearnerPlan:
     }
     row.save()
     return row
+
+
+@dataclass(frozen=True)
+class PlansRefreshed:
+    """What :func:`course_plans_refresh` did, counted by stored plan."""
+
+    unchanged: int
+    repaired: int
+    planned: int
+    failed: int
+
+
+def course_plans_refresh(*, course: Course) -> PlansRefreshed:
+    """Bring every stored plan of ``course`` up to date, one learner at a time.
+
+    A learner's own pages refresh their plan on every visit, but the studio's
+    learner table reads the stored ones: after a recalibration (new difficulties and
+    abilities) or a release that prices effort differently, learners who have not
+    been back would show effort costed under the old numbers. Each plan is refreshed
+    in its own transaction, so one that cannot be planned (counted in ``failed``)
+    leaves the others done and keeps its previous plan.
+    """
+    counts = {"unchanged": 0, "repaired": 0, "planned": 0, "failed": 0}
+    learners = list(LearnerPlan.objects.filter(course=course).order_by("learner_id")
+                    .values_list("learner_id", "plan"))
+    users = {u.pk: u for u in User.objects.filter(pk__in=[lid for lid, _ in learners])}
+    for learner_id, before in learners:
+        try:
+            with transaction.atomic():
+                row = plan_refresh(learner=users[learner_id], course=course)
+        except PathPlanningError:
+            counts["failed"] += 1
+            continue
+        after = row.plan or {}
+        if isinstance(before, dict) and after.get("fingerprint") == before.get("fingerprint"):
+            counts["unchanged"] += 1
+        elif after.get("made_by") == "replan":
+            counts["repaired"] += 1
+        else:
+            counts["planned"] += 1
+    return PlansRefreshed(**counts)
