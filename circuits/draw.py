@@ -184,8 +184,11 @@ def _draw_list(circuit: Circuit, canvas: str = "svg") -> Any:
 
     drawing = schemdraw.Drawing(canvas=canvas, show=False)
     drawing.config(fontsize=11)
-    drawing.add(elm.Label().at((0, 1.5)).label(
-        "Elements and the nodes they join (not a wiring diagram)", halign="left"))
+    # Two short lines: schemdraw sizes the drawing by its elements, not by a label's
+    # text, and one long line was cut off at the right ("... (not a wiring dia").
+    drawing.add(elm.Label().at((0, 2.1)).label("Elements and the nodes they join",
+                                               halign="left"))
+    drawing.add(elm.Label().at((0, 1.5)).label("(not a wiring diagram)", halign="left"))
     y = 0.0
     for element in circuit.elements:
         if element.kind == "X":

@@ -11,6 +11,8 @@ urlpatterns = [
     path("courses/<slug:slug>/practice/<slug:item>/", core.practice, name="practice"),
     path("courses/<slug:slug>/practice/<slug:item>/answer/", core.practice_answer,
          name="practice-answer"),
+    path("courses/<slug:slug>/practice/<slug:item>/hint/", core.practice_hint,
+         name="practice-hint"),
     path("courses/<slug:slug>/practice/<slug:item>/attempts/<int:attempt>/",
          core.attempt_status, name="attempt-status"),
     path("studio/", core.studio, name="studio"),

@@ -44,12 +44,12 @@ def browser_page():  # type: ignore[no-untyped-def]
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
-def _log_in_as_demo_student(page, base_url: str, demo):  # type: ignore[no-untyped-def]
+def _log_in_as_demo_student(page, base_url: str, demo, who: str = "student"):  # type: ignore[no-untyped-def]
     page.goto(f"{base_url}/login/")
-    page.get_by_label("Username").fill("student")
-    page.get_by_label("Password").fill(demo.new_passwords["student"])
+    page.get_by_label("Username").fill(who)
+    page.get_by_label("Password").fill(demo.new_passwords[who])
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("heading", name="Your courses").wait_for()
+    page.get_by_role("heading", name="Your courses" if who == "student" else "Teacher studio").wait_for()
     return page
 
 
@@ -188,3 +188,55 @@ def test_newcomer_takes_the_diagnostic_then_sees_knowledge_and_path(
                 .values_list("concept__key", flat=True)) == ["ohms-law"]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "my-path.png"), full_page=True)
+
+
+def test_a_hint_then_a_double_clicked_answer_is_one_assisted_attempt(
+    live_server, transactional_db, browser_page
+):  # type: ignore[no-untyped-def]
+    # A double click (or Enter twice) used to send the second submit after the first
+    # reply had swapped in a fresh submission key: two attempts for one answer.
+    from tutor.models import Attempt
+    from tutor.services.demo import demo_load
+
+    demo = demo_load()
+    item = next(it for it in demo.course.items.filter(kind="numeric").order_by("order")
+                if len(it.hints) >= 1)
+    page = _log_in_as_demo_student(browser_page, live_server.url, demo)
+    page.goto(f"{live_server.url}/courses/{demo.course.slug}/practice/{item.key}/")
+
+    page.get_by_role("button", name="Show a hint").click()
+    page.locator("#hints li", has_text="Hint 1:").wait_for()
+    assert "Hint 1:" in page.evaluate("document.activeElement.textContent")
+
+    page.get_by_label("Your answer").fill("   ")  # passes `required`, refused by the server
+    page.get_by_role("button", name="Check my answer").click()
+    page.get_by_role("alert").filter(has_text="Please give an answer").wait_for()
+
+    page.get_by_label("Your answer").fill("123456 kV")
+    page.get_by_role("button", name="Check my answer").dblclick()
+    page.get_by_role("heading", name="Not quite").wait_for()
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)  # room for a queued second submit to go out
+    attempts = list(Attempt.objects.filter(item=item).values_list("hints_used", flat=True))
+    assert attempts == [1]
+
+
+def test_no_page_is_wider_than_a_phone(live_server, transactional_db, browser_page):
+    # At 375 px the studio's learner table and the circuit builder widened the whole page
+    # (to 497 and 699 px): hidden labels escaped the table's scroll box, and a fieldset
+    # grew to fit its table.
+    from tutor.services.demo import demo_load
+
+    demo = demo_load()
+    browser_page.set_viewport_size({"width": 375, "height": 740})
+    slug = demo.course.slug
+    pages = {"teacher": [f"/studio/{slug}/", f"/studio/{slug}/items/"],
+             "student": [f"/courses/{slug}/practice/design-divider-3v3/", f"/courses/{slug}/",
+                         f"/courses/{slug}/knowledge/", f"/courses/{slug}/path/"]}
+    for who, paths in pages.items():
+        browser_page.context.clear_cookies()
+        page = _log_in_as_demo_student(browser_page, live_server.url, demo, who)
+        for path in paths:
+            assert page.goto(f"{live_server.url}{path}").ok, path
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, f"{path} is {width} px wide"

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from tests.tutor.factories import TEST_PASSWORD
 from tests.tutor.helpers import get_as
+from tutor import selectors
 from tutor.models import Attempt, Enrolment
 
 pytestmark = pytest.mark.django_db
@@ -160,10 +161,74 @@ def test_numeric_answers_are_judged_with_units(client, course, student, answer, 
 def test_unreadable_and_empty_answers_get_a_clear_message(client, course, student):
     client.force_login(student)
     response = _answer(client, "ohm-num", "", "k-4")
-    assert response.status_code == 422 and "Please give an answer" in response.content.decode()
+    # 200, not 422: htmx swaps no 4xx reply, so the learner saw nothing happen.
+    assert response.status_code == 200 and "Please give an answer" in response.content.decode()
     assert Attempt.objects.count() == 0
     response = _answer(client, "ohm-mc", "999999", "k-5")
     assert "Please pick one of the choices" in response.content.decode()
+
+
+def _hint(client, item, htmx=True):  # type: ignore[no-untyped-def]
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(reverse("practice-hint", args=["mini", item]), headers=headers)
+
+
+def test_hints_open_one_at_a_time_and_the_answer_after_them_is_assisted(client, course, student):
+    # The course's hints used to reach no page, so no answer was ever assisted and the
+    # learner model's discount for assisted answers never applied.
+    client.force_login(student)
+    page = client.get(reverse("practice", args=["mini", "ohm-num"])).content.decode()
+    assert "Show a hint" in page and "Multiply the current" not in page
+    shown = _hint(client, "ohm-num").content.decode()
+    assert "Hint 1:" in shown and "Multiply the current by the resistance." in shown
+    assert "Mind the prefixes" not in shown and "Show another hint" in shown
+    assert "autofocus" in shown  # the hint just opened takes the focus
+    # A reload keeps what was opened, without focusing it again.
+    page = client.get(reverse("practice", args=["mini", "ohm-num"])).content.decode()
+    assert "Multiply the current" in page and "autofocus" not in page
+    _answer(client, "ohm-num", "9.4 kV", "k-h1")
+    _hint(client, "ohm-num", htmx=False)
+    _hint(client, "ohm-num")  # none left: stays at two
+    page = client.get(reverse("practice", args=["mini", "ohm-num"])).content.decode()
+    assert "<math" in page and "Show another hint" not in page  # the TeX is rendered
+    _answer(client, "ohm-num", "9.4 V", "k-h2")
+    _answer(client, "ohm-num", "9.4 V", "k-h3")  # solved: the next try starts afresh
+    used = dict(Attempt.objects.values_list("idempotency_key", "hints_used"))
+    assert used == {"k-h1": 1, "k-h2": 2, "k-h3": 0}
+
+
+def test_a_hint_without_javascript_returns_to_the_question(client, course, student):
+    client.force_login(student)
+    response = _hint(client, "ohm-num", htmx=False)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("practice", args=["mini", "ohm-num"]) + "#hints"
+
+
+def test_an_assisted_right_answer_moves_mastery_less(client, course, student, outsider):
+    from tutor.services.courses import enrolment_create
+
+    enrolment_create(learner=outsider, course=course)
+    for who, hinted in ((student, False), (outsider, True)):
+        client.force_login(who)
+        if hinted:
+            _hint(client, "ohm-num")
+        _answer(client, "ohm-num", "9.4 V", f"k-{who.pk}")
+    known = {who.pk: selectors.learner_model(learner=who, course=course).mastery["ohms-law"]
+             for who in (student, outsider)}
+    assert known[outsider.pk] < known[student.pk]
+
+
+def test_an_item_without_hints_offers_none(client, course, student):
+    client.force_login(student)
+    page = client.get(reverse("practice", args=["mini", "ohm-mc"])).content.decode()
+    assert 'id="hints"' not in page
+    assert _hint(client, "ohm-mc").status_code == 200  # nothing to open; harmless
+
+
+def test_question_pages_are_not_cached_so_back_shows_no_stale_form(client, course, student):
+    client.force_login(student)
+    for url in (reverse("practice", args=["mini", "ohm-num"]), reverse("diagnostic", args=["mini"])):
+        assert "no-store" in client.get(url)["Cache-Control"]
 
 
 def test_outsider_cannot_answer(client, course, outsider):

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tutor import access, selectors
@@ -22,6 +23,7 @@ from tutor.coursefiles import CourseValidationError, load_course, load_course_zi
 from tutor.forms import CourseUploadForm
 from tutor.http import AuthedRequest
 from tutor.models import Attempt, Item
+from tutor.rendering import render_inline
 from tutor.services.attempts import AnswerError, attempt_expire_if_stale, attempt_record
 from tutor.services.courses import course_import, enrolment_create
 
@@ -80,9 +82,31 @@ def practice_next(request: AuthedRequest, slug: str) -> HttpResponse:
     return redirect("practice", slug=slug, item=item.key)
 
 
+def _hints_key(item: Item) -> str:
+    return f"hints-shown:{item.pk}"
+
+
+def _hints_shown(request: AuthedRequest, item: Item) -> int:
+    """Hints of ``item`` this learner has opened since their last right answer to it.
+
+    Kept in the session, not in the form, so that the count an answer is recorded
+    with (an assisted answer counts for less towards mastery) is what was shown, not
+    what the browser says; a reload keeps the hints on the page and in the count.
+    """
+    shown = request.session.get(_hints_key(item), 0)
+    return min(shown, len(item.hints)) if isinstance(shown, int) and shown > 0 else 0
+
+
+def _hint_context(request: AuthedRequest, item: Item) -> dict[str, Any]:
+    shown = _hints_shown(request, item)
+    return {"hints_shown": [render_inline(h) for h in item.hints[:shown]],
+            "hints_left": len(item.hints) - shown}
+
+
 def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[str, Any]:
     item = access.item_for_learner(request.user, slug, item_key)
     context: dict[str, Any] = {
+        **_hint_context(request, item),
         "course": item.course, "item": item, "submission_key": uuid.uuid4().hex,
         "history": selectors.item_attempts(learner=request.user, item=item),
         # Both called by the template when the feedback renders, after the answer has
@@ -108,6 +132,7 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
 
 
 @require_GET
+@never_cache  # the form's submission key is per page: Back must not show a stale one
 @login_required
 def practice(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
     context = practice_context(request, slug, item)
@@ -135,15 +160,35 @@ def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpRespons
         attempt = attempt_record(
             learner=request.user, item=context["item"], answer=answer,
             idempotency_key=request.POST.get("submission_key", ""),
+            hints_used=_hints_shown(request, context["item"]),
         )
     except AnswerError as exc:
         context["answer_error"] = str(exc)
         context["given"] = request.POST.get("answer", "")
-        return render(request, template, context, status=422 if request.htmx else 200)
+        # 200 for htmx too: it swaps no 4xx response, and the learner would see nothing.
+        return render(request, template, context)
+    if attempt.verdict == Attempt.Verdict.CORRECT:
+        # Solved: the next try at this item starts unassisted.
+        request.session.pop(_hints_key(context["item"]), None)
     if not request.htmx:
         return redirect(f"{request.path.removesuffix('answer/')}?attempt={attempt.pk}")
     context["attempt"] = attempt
     return render(request, template, context)
+
+
+@require_POST
+@login_required
+def practice_hint(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
+    """Open the item's next hint (a POST: it changes how the next answer counts)."""
+    obj = access.item_for_learner(request.user, slug, item)
+    shown = _hints_shown(request, obj)
+    if shown < len(obj.hints):
+        request.session[_hints_key(obj)] = shown + 1
+    if not request.htmx:
+        return redirect(f"{request.path.removesuffix('hint/')}#hints")
+    return render(request, "practice.html#hints", {
+        **_hint_context(request, obj), "course": obj.course, "item": obj, "hint_opened": True,
+    })
 
 
 @require_GET

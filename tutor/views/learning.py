@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -64,6 +65,7 @@ def _unreadable(attempt: Attempt | None) -> str:
 
 
 @require_GET
+@never_cache  # each question carries its own submission key: Back must not show a stale one
 @login_required
 def diagnostic(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_learner(request.user, slug)
