@@ -547,11 +547,16 @@ class PathStep:
 
     @property
     def items(self) -> int:
-        return max(1, round(self.effort))
+        return step_items(self.effort)
 
     @property
     def minutes(self) -> int:
         return max(1, round(self.effort * PATH_MINUTES_PER_ITEM))
+
+
+def step_items(effort: float) -> int:
+    """A step's expected practice items as shown: whole, and at least one."""
+    return max(1, round(effort))
 
 
 @dataclass(frozen=True)
@@ -580,8 +585,10 @@ class LearnerPath:
         """How good the plan is, in plain words: its effort against the proven minimum."""
         if not self.steps:
             return ""
-        effort = (f"about {round(self.total_cost)} practice items "
-                  f"({_duration(self.total_cost * PATH_MINUTES_PER_ITEM)})")
+        # The sum of the steps as they are shown, so that the page adds up.
+        shown = sum(s.items for s in self.steps)
+        effort = (f"about {shown} practice items "
+                  f"({_duration(shown * PATH_MINUTES_PER_ITEM)})")
         if self.lower_bound <= 0:
             return f"Estimated effort: {effort}."
         ratio = self.total_cost / self.lower_bound
@@ -713,7 +720,9 @@ def course_enrolments_with_paths(*, course: Course) -> list[Enrolment]:
             first = steps[0]["unit"] if steps else ""
             summary = PathSummary(
                 next_title=lp.plan.get("units", {}).get(first, {}).get("title", first),
-                remaining=len(steps), effort=float(lp.plan.get("total_cost", 0.0)),
+                remaining=len(steps),
+                # as the learner's path page adds it up, step by step
+                effort=float(sum(step_items(float(st.get("cost", 0.0))) for st in steps)),
                 updated_at=lp.updated_at,
             )
         e.learner.path_summary = summary  # type: ignore[attr-defined]

@@ -356,7 +356,11 @@ def test_an_unreadable_diagnostic_answer_says_why_and_keeps_what_was_typed(clien
         "item": "ohm-num", "answer": "7Vy", "submission_key": "k2"}, follow=True)
     html = response.content.decode()
     assert "cannot read the unit" in html and 'value="7Vy"' in html
-    assert 'value="7Vy"' not in client.get(reverse("diagnostic", args=["mini"])).content.decode()
+    # beside the field and linked to it, as with htmx (it was a message at the top)
+    assert 'id="answer-error"' in html and 'aria-describedby="answer-error"' in html
+    assert 'class="messages"' not in html
+    again = client.get(reverse("diagnostic", args=["mini"])).content.decode()
+    assert 'value="7Vy"' not in again and "cannot read the unit" not in again
 
 
 @pytest.mark.usefixtures("eager_celery")

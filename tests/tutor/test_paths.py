@@ -342,6 +342,29 @@ def test_setting_goals_with_htmx_returns_the_path_partial(client, course, studen
     assert response.status_code == 200
     assert "<html" not in html and html.lstrip().startswith('<div id="path-body">')
     assert 'id="goal-voltage" value="voltage" checked' in html
+    # The form the learner was in is replaced: focus goes to the confirmation.
+    assert 'role="status" tabindex="-1" autofocus>Your goals are saved' in html
+    assert "Updated just now." in html
+
+
+def test_the_effort_shown_adds_up_over_the_steps_shown(course, student, outsider):
+    # The total was the rounded sum of unrounded steps (223 over steps adding to 225),
+    # and a step shows at least one item.
+    from tutor.models import LearnerPlan
+
+    plan_refresh(learner=student, course=course)
+    row = LearnerPlan.objects.get(learner=student)
+    row.plan = {**row.plan, "steps": [{**s, "cost": c} for s, c in
+                                      zip(row.plan["steps"], [0.3, 2.5, 4.6], strict=False)]}
+    row.plan["total_cost"] = 0.3 + 2.5 + 4.6
+    row.save()
+    path = selectors.learner_path(learner=student, course=course)
+    assert path is not None
+    shown = [s.items for s in path.steps]
+    assert sum(shown) != round(row.plan["total_cost"])  # else the test shows nothing
+    assert f"about {sum(shown)} practice items" in path.quality
+    summary = selectors.course_enrolments_with_paths(course=course)
+    assert [e.learner.path_summary.items for e in summary if e.learner == student] == [sum(shown)]
 
 
 def test_a_bad_goal_is_refused_with_a_clear_message(client, course, student):

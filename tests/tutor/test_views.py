@@ -29,13 +29,16 @@ def test_anonymous_users_are_sent_to_log_in(client, course):
         assert response.status_code == 302 and response.url.startswith(reverse("login"))
 
 
-@pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 302), ("admin", 200),
+@pytest.mark.parametrize(("who", "status"), [("student", 200), ("teacher", 302), ("admin", 302),
                                              ("outsider", 200)])
 def test_home(client, people, who, status):
     response = get_as(client, people[who], reverse("home"))
     assert response.status_code == status
     if who == "student":
         assert b"Mini circuits" in response.content and b"0 of 4" in response.content
+        # nothing answered yet: the diagnostic first, not "Continue practising"
+        assert b"Start with a short diagnostic" in response.content
+        assert b"Continue practising" not in response.content
 
 
 @pytest.mark.parametrize("who", ["student", "teacher", "admin", "outsider"])

@@ -74,6 +74,10 @@ def diagnostic(request: AuthedRequest, slug: str) -> HttpResponse:
     step = context["step"]
     if isinstance(kept, dict) and step is not None and kept.get("item") == step.item.key:
         context["previous_answer"] = str(kept.get("answer", ""))
+        # next to the field it is about, linked to it, as with htmx
+        context["answer_error"] = str(kept.get("error", ""))
+    elif isinstance(kept, dict) and kept.get("error"):
+        messages.error(request, str(kept["error"]))  # the question has moved on
     return render(request, "diagnostic.html", context)
 
 
@@ -112,9 +116,10 @@ def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
             error = _unreadable(outcome.attempt)
     if not request.htmx:
         if error:
-            messages.error(request, error)
-            # the redirect's page shows the question again: with what was typed in it
-            request.session[_KEPT_ANSWER] = {"item": item.key, "answer": answer[:2000]}
+            # the redirect's page shows the question again: with what was typed in it,
+            # and the error beside the field (a message at the top was linked to nothing)
+            request.session[_KEPT_ANSWER] = {"item": item.key, "answer": answer[:2000],
+                                             "error": error}
         elif notice:
             messages.info(request, notice)
         return redirect("diagnostic", slug=slug)

@@ -50,7 +50,9 @@ def path_goals(request: AuthedRequest, slug: str) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Your goals are saved and your path is updated.")
         return redirect("path", slug=slug)
-    return render(request, "path.html#path-body", _path_context(request.user, course))
+    # Focus moves to the confirmation: the form the learner was in has been replaced.
+    return render(request, "path.html#path-body",
+                  _path_context(request.user, course) | {"goals_saved": True})
 
 
 @require_GET
