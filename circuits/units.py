@@ -251,7 +251,9 @@ def _parse(text: str, default_unit: str | None) -> Quantity:
     # Cached: the same few values ("1k", "10 V") recur in every netlist and answer; results
     # are immutable and errors are not cached.
     original = text.strip()
-    s = _normalise(text)
+    # Runs of spaces count as one, so "5 V" and a hundred spaces and "x" is read (and
+    # refused for its unit) rather than called too long.
+    s = " ".join(_normalise(text).split())
     if not s:
         raise UnitError("no value given")
     if len(s) > 64:
@@ -268,7 +270,16 @@ def _parse(text: str, default_unit: str | None) -> Quantity:
         if number is None:
             raise UnitError(f"{original!r} does not start with a number")
         mantissa = number.group(0)
-        power, unit = _read_suffix(s[number.end() :].strip(), original)
+        suffix = s[number.end() :].strip()
+        # Say what is wrong with the number rather than call its tail a unit
+        # ("cannot read the unit '.3 V'" for "3.3.3 V").
+        if suffix[:1] == "," and suffix[1:2].isdigit():
+            raise UnitError(f"cannot read {original!r}: use '.' for a decimal point "
+                            "and no separator between thousands")
+        if suffix[:1] == "." or suffix[:1].isdigit():
+            raise UnitError(f"cannot read {original!r}: it holds more than one number "
+                            "(one value with at most one decimal point, then its unit)")
+        power, unit = _read_suffix(suffix, original)
 
     try:
         # Scale the decimal digits, not the float: "2.5" and -3 give 0.0025 exactly.

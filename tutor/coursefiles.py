@@ -40,6 +40,7 @@ __all__ = [
     "load_course",
     "load_course_zip",
     "write_course",
+    "course_file_bytes",
 ]
 
 FORMAT_VERSION = 1
@@ -252,7 +253,12 @@ def _str(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector, *
         if required:
             errs.add(file, f"{where}{key}", "is required")
         return default
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool):
+        # YAML reads yes, no, on, off, true and false unquoted as booleans.
+        errs.add(file, f"{where}{key}", f"must be text, got {str(value).lower()} (YAML reads "
+                 "yes, no, on, off, true and false as true or false: put the text in quotes)")
+        return default
+    if not isinstance(value, str | int | float):
         errs.add(file, f"{where}{key}", f"must be text, got {type(value).__name__}")
         return default
     if required and not str(value).strip():
@@ -935,6 +941,25 @@ def write_course(spec: CourseSpec, path: str | Path) -> Path:
     for name, items in by_file.items():
         (path / "items" / name).write_text(_dump(items), encoding="utf-8")
     return path
+
+
+def course_file_bytes(spec: CourseSpec, form: str) -> bytes:
+    """``spec`` as a download: ``"zip"`` (the folder, under a folder named after the
+    course, as the import accepts it) or ``"yaml"`` (the single-file form)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="kirchhoff-export-") as tmp:
+        if form == "yaml":
+            return write_course(spec, Path(tmp) / f"{spec.slug}.yaml").read_bytes()
+        if form != "zip":
+            raise ValueError(f"form must be 'zip' or 'yaml', got {form!r}")
+        folder = write_course(spec, Path(tmp) / spec.slug)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for file in sorted(folder.rglob("*")):
+                if file.is_file():
+                    zf.write(file, file.relative_to(folder.parent).as_posix())
+        return buffer.getvalue()
 
 
 def spec_as_dict(spec: CourseSpec) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from tutor.views import core
 
@@ -19,6 +19,8 @@ urlpatterns = [
     path("studio/import/", core.studio_import, name="studio-import"),
     path("studio/help/course-format/", core.studio_course_format, name="studio-course-format"),
     path("studio/<slug:slug>/", core.studio_course, name="studio-course"),
+    re_path(r"^studio/(?P<slug>[-a-zA-Z0-9_]+)/export\.(?P<form>zip|yaml)$", core.studio_export,
+            name="studio-export"),
     path("", include("tutor.urls_learning")),
     path("", include("tutor.urls_paths")),
     path("", include("tutor.urls_circuits")),

@@ -80,6 +80,19 @@ def test_parse_quantity_refuses_garbage_with_unit_error(text):
         parse_quantity(text)
 
 
+@pytest.mark.parametrize(("text", "says"), [
+    ("3.3.3 V", "more than one number"), ("5 6 V", "more than one number"),
+    ("1,5 V", "use '.' for a decimal point"), ("1,000 Ohm", "no separator between thousands"),
+    ("5 V" + " " * 100 + "x", "cannot read"),
+])
+def test_a_malformed_number_is_named_as_such_not_as_a_unit(text, says):
+    # "3.3.3 V" used to give "cannot read the unit '.3 V'".
+    with pytest.raises(UnitError, match=says) as caught:
+        parse_quantity(text)
+    assert "the unit" not in str(caught.value) or text.endswith("x")
+    assert "too long" not in str(caught.value)
+
+
 def test_bare_uppercase_m_is_refused_as_ambiguous():
     with pytest.raises(UnitError, match="meg"):
         parse_quantity("1M")

@@ -108,6 +108,10 @@ def test_bad_unit_is_refused_with_file_and_field(mini_course_path, teacher, caps
         (lambda d: d[2].update(netlist="V1 in 0 DC 10\nR1 in out 1k\nR2 out 0 1k\n.control\nshell rm -rf /\n.endc\n"),
          "item divider-circuit: netlist: line 4"),
         (lambda d: d[2].update(ask="V(out"), "item divider-circuit: ask:"),
+        # an unquoted `text: yes` is a YAML boolean: say so, not only "got bool"
+        (lambda d: d[0]["choices"][2].update(text=True),
+         "choices[3].text: must be text, got true (YAML reads yes, no, on, off, true and false "
+         "as true or false: put the text in quotes)"),
     ],
 )
 def test_malformed_item_is_refused_with_file_and_field(mini_course_path, teacher, capsys, change, expected):
@@ -192,6 +196,34 @@ def test_export_to_a_single_file_round_trips(mini_course_path, teacher, tmp_path
     course_import(spec=original, actor=teacher)
     call_command("export_course", "mini", str(tmp_path / "mini.yaml"))
     assert _normalised(load_course(tmp_path / "mini.yaml")) == _normalised(original)
+
+
+@pytest.mark.parametrize("form", ["zip", "yaml"])
+def test_the_studio_download_imports_again_unchanged(mini_course_path, client, teacher, form,
+                                                     tmp_path):
+    # A teacher could export only from the command line; the studio now offers both forms.
+    from django.urls import reverse
+
+    original = load_course(mini_course_path)
+    course_import(spec=original, actor=teacher)
+    client.force_login(teacher)
+    response = client.get(reverse("studio-export", args=["mini", form]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="mini.{form}"'
+    if form == "zip":
+        back = load_course_zip(response.content, name="mini.zip")
+    else:
+        (tmp_path / "mini.yaml").write_bytes(response.content)
+        back = load_course(tmp_path / "mini.yaml")
+    assert _normalised(back) == _normalised(original)
+
+
+@pytest.mark.parametrize("who", ["student", "outsider", "other-teacher"])
+def test_only_the_course_teacher_and_admins_may_download_it(client, people, who):
+    from django.urls import reverse
+
+    client.force_login(people[who])
+    assert client.get(reverse("studio-export", args=["mini", "zip"])).status_code == 403
 
 
 def test_reimport_keeps_attempts_and_retires_removed_items(mini_course_path, course, student):

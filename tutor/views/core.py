@@ -19,7 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 from tutor import access, selectors
 from tutor.builder import KINDS as BUILDER_KINDS
 from tutor.builder import answer_from_post, build, rows_from_netlist, rows_from_post
-from tutor.coursefiles import CourseValidationError, load_course, load_course_zip
+from tutor.coursefiles import (
+    CourseValidationError,
+    course_file_bytes,
+    load_course,
+    load_course_zip,
+)
 from tutor.forms import CourseUploadForm
 from tutor.http import AuthedRequest
 from tutor.models import Attempt, Item
@@ -264,3 +269,15 @@ def studio_course(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(request, "studio_course.html", {
         "course": course, "enrolments": selectors.course_enrolments_with_paths(course=course),
     })
+
+
+@require_GET
+@login_required
+def studio_export(request: AuthedRequest, slug: str, form: str) -> HttpResponse:
+    """The course as course files, to edit and import again (as ``export_course`` does)."""
+    course = access.course_for_editor(request.user, slug)
+    data = course_file_bytes(selectors.course_spec_export(course=course), form)
+    kind = "application/zip" if form == "zip" else "application/yaml"
+    response = HttpResponse(data, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{course.slug}.{form}"'
+    return response
