@@ -551,12 +551,13 @@ class PathStep:
 
     @property
     def minutes(self) -> int:
-        return max(1, round(self.effort * PATH_MINUTES_PER_ITEM))
+        # from the items shown, so that the minutes of the steps add up as they do
+        return max(1, math.floor(self.items * PATH_MINUTES_PER_ITEM + 0.5))
 
 
 def step_items(effort: float) -> int:
-    """A step's expected practice items as shown: whole, and at least one."""
-    return max(1, round(effort))
+    """A step's expected practice items as shown: whole (halves up), and at least one."""
+    return max(1, math.floor(effort + 0.5))
 
 
 @dataclass(frozen=True)
@@ -585,10 +586,10 @@ class LearnerPath:
         """How good the plan is, in plain words: its effort against the proven minimum."""
         if not self.steps:
             return ""
-        # The sum of the steps as they are shown, so that the page adds up.
+        # The sums of the steps as they are shown, so that the page adds up.
         shown = sum(s.items for s in self.steps)
         effort = (f"about {shown} practice items "
-                  f"({_duration(shown * PATH_MINUTES_PER_ITEM)})")
+                  f"({_duration(sum(s.minutes for s in self.steps))})")
         if self.lower_bound <= 0:
             return f"Estimated effort: {effort}."
         ratio = self.total_cost / self.lower_bound
@@ -596,8 +597,10 @@ class LearnerPath:
             return (f"Estimated effort: {effort}. That is as little as any path to these goals "
                     "can take with this course's units.")
         extra = math.ceil((ratio - 1.0) * 100)
+        # Never a bound above the total shown: rounding each step can sum below it.
+        bound = min(math.floor(self.lower_bound), shown)
         return (f"Estimated effort: {effort}. No path to these goals can take fewer than "
-                f"{math.floor(self.lower_bound)} items, so this one is at most {extra} % longer "
+                f"{bound} items, so this one is at most {extra} % longer "
                 "than the best possible.")
 
 

@@ -16,13 +16,28 @@ def check_circuit_attempt(attempt_id: int) -> str:
 def recalibrate_course(course_id: int) -> str:
     from tutor.models import Course
     from tutor.services.learning import course_recalibrate
+
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
+        return "course deleted"
+    before = getattr(getattr(course, "calibration", None), "calibrated_at", None)
+    calibration = course_recalibrate(course=course)
+    if calibration.calibrated_at != before:
+        # New difficulties and abilities change every learner's costs; the studio's
+        # table of learners reads stored plans, so bring them up to date, in a task
+        # of its own (a worker runs it beside the next answers, not inside them).
+        refresh_course_plans.delay(course.pk)
+    return calibration.note
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), max_retries=3)
+def refresh_course_plans(course_id: int) -> str:
+    from tutor.models import Course
     from tutor.services.plans import course_plans_refresh
 
     course = Course.objects.filter(pk=course_id).first()
     if course is None:
         return "course deleted"
-    note = course_recalibrate(course=course).note
-    # New difficulties and abilities change every learner's costs; the studio's
-    # table of learners reads stored plans, so bring them all up to date now.
-    course_plans_refresh(course=course)
-    return note
+    done = course_plans_refresh(course=course)
+    return (f"{done.planned} planned afresh, {done.repaired} repaired, "
+            f"{done.unchanged} already current, {done.failed} failed")

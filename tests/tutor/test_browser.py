@@ -240,3 +240,23 @@ def test_no_page_is_wider_than_a_phone(live_server, transactional_db, browser_pa
             assert page.goto(f"{live_server.url}{path}").ok, path
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, f"{path} is {width} px wide"
+
+
+def test_check_my_design_goes_out_while_the_drawing_is_redrawn(
+    live_server, transactional_db, tasks_run, browser_page
+):  # type: ignore[no-untyped-def]
+    # The answer form's hx-sync (drop) was inherited by the builder's buttons, so a
+    # "Check my design" clicked while a redraw was on its way was silently dropped.
+    from tutor.models import Attempt
+    from tutor.services.demo import demo_load
+
+    demo = demo_load()
+    page = _log_in_as_demo_student(browser_page, live_server.url, demo)
+    page.goto(f"{live_server.url}/courses/{demo.course.slug}/practice/design-divider-3v3/")
+    page.locator("#netlist-text").evaluate("t => t.value = 'V1 in 0 DC 5\\nR1 in out 1k\\nR2 out 0 2k'")
+    page.evaluate("""() => {
+      document.querySelector('button[name=builder_action][value=update]').click();
+      [...document.querySelectorAll('form.answer-form > button[type=submit]')].pop().click();
+    }""")
+    page.locator("#answer-feedback h2").wait_for(timeout=30_000)
+    assert Attempt.objects.filter(item__key="design-divider-3v3").count() == 1

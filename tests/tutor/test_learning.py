@@ -143,6 +143,19 @@ def test_the_recalibration_task_writes_item_parameters(course, eager_celery):
     assert cal.log_likelihood < 0 and cal.calibrated_at is not None
 
 
+def test_a_recalibration_that_keeps_the_values_refreshes_no_plans(course, student,
+                                                                   eager_celery, monkeypatch):
+    from tutor import tasks
+
+    queued: list[int] = []
+    monkeypatch.setattr(tasks.refresh_course_plans, "delay", queued.append)
+    note = tasks.recalibrate_course.delay(course.pk).get()
+    assert note.startswith("Kept the previous values") and queued == []
+    _synthetic_answers(course)
+    tasks.recalibrate_course.delay(course.pk).get()
+    assert queued == [course.pk]
+
+
 def test_the_recalibration_task_brings_stored_plans_up_to_date(course, student, eager_celery):
     # The studio's learner table reads stored plans: after new difficulties they must
     # not show effort costed on the old ones.

@@ -146,6 +146,19 @@ def test_refreshing_a_course_brings_plans_the_learner_has_not_revisited_up_to_da
     assert course_plans_refresh(course=course).unchanged == 2
 
 
+def test_refreshing_a_course_reads_the_course_once_not_once_per_learner(
+        course, student, outsider, monkeypatch):
+    from tutor.services import plans
+
+    plan_refresh(learner=student, course=course)
+    plan_refresh(learner=outsider, course=course)
+    calls: list[object] = []
+    real = plans._course_problem
+    monkeypatch.setattr(plans, "_course_problem", lambda c: calls.append(c) or real(c))
+    assert course_plans_refresh(course=course).unchanged == 2
+    assert len(calls) == 1
+
+
 def test_a_plan_that_cannot_be_refreshed_keeps_its_old_one_and_the_rest_go_on(
         course, student, outsider, monkeypatch):
     from tutor.services import plans
@@ -158,11 +171,11 @@ def test_a_plan_that_cannot_be_refreshed_keeps_its_old_one_and_the_rest_go_on(
                                               defaults={"theta": -2.0})
     real = plans.plan_refresh
 
-    def failing(*, learner, course):  # type: ignore[no-untyped-def]
+    def failing(*, learner, course, problem=None):  # type: ignore[no-untyped-def]
         if learner == student:
-            real(learner=learner, course=course)  # writes, then fails: must roll back
-            raise plans.PathPlanningError("no plan")
-        return real(learner=learner, course=course)
+            real(learner=learner, course=course, problem=problem)  # writes, then fails:
+            raise RuntimeError("any failure")  # it must roll back; not only planner errors
+        return real(learner=learner, course=course, problem=problem)
 
     monkeypatch.setattr(plans, "plan_refresh", failing)
     done = course_plans_refresh(course=course)
@@ -345,6 +358,23 @@ def test_setting_goals_with_htmx_returns_the_path_partial(client, course, studen
     # The form the learner was in is replaced: focus goes to the confirmation.
     assert 'role="status" tabindex="-1" autofocus>Your goals are saved' in html
     assert "Updated just now." in html
+
+
+def test_the_effort_sentence_never_contradicts_its_steps_or_its_bound():
+    # Steps of 2.5 items each showed "2 items, 5 min" (Python rounds halves to even)
+    # under a total of 6 items, 12 minutes, and "no path can take fewer than 7".
+    from datetime import UTC, datetime
+
+    steps = tuple(selectors.PathStep(number=i, unit=f"u{i}", title="t", kind="lesson",
+                                     concepts=("c",), effort=2.5, reason="", start_url="/")
+                  for i in (1, 2, 3))
+    path = selectors.LearnerPath(steps=steps, goals=("g",), default_goals=False,
+                                 total_cost=7.5, lower_bound=7.2, uncovered=(),
+                                 unreachable_goals=(), updated_at=datetime.now(UTC))
+    assert [(s.items, s.minutes) for s in steps] == [(3, 6)] * 3
+    assert "about 9 practice items (roughly 18 minutes)" in path.quality
+    low = selectors.LearnerPath(**{**path.__dict__, "lower_bound": 20.0, "total_cost": 25.0})
+    assert "fewer than 9 items" in low.quality  # not 20: above the 9 shown
 
 
 def test_the_effort_shown_adds_up_over_the_steps_shown(course, student, outsider):

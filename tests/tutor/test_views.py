@@ -200,6 +200,25 @@ def test_hints_open_one_at_a_time_and_the_answer_after_them_is_assisted(client, 
     assert used == {"k-h1": 1, "k-h2": 2, "k-h3": 0}
 
 
+def test_a_right_answer_judged_later_ends_the_hint_count(client, course, student, eager_celery,
+                                                         django_capture_on_commit_callbacks):
+    # With a worker a circuit answer is pending when the reply is made: the count used
+    # to survive it, and every later answer to the item was recorded as assisted.
+    from tutor.models import Item
+
+    Item.objects.filter(key="divider-circuit").update(hints=["Equal resistors share it."])
+    client.force_login(student)
+    _hint(client, "divider-circuit")
+    with django_capture_on_commit_callbacks(execute=False) as judged_later:
+        _answer(client, "divider-circuit", "5 V", "c-1")
+    assert Attempt.objects.get(idempotency_key="c-1").verdict == "pending"
+    for callback in judged_later:
+        callback()  # the worker judges it after the reply
+    _answer(client, "divider-circuit", "5 V", "c-2")
+    used = dict(Attempt.objects.values_list("idempotency_key", "hints_used"))
+    assert used == {"c-1": 1, "c-2": 0}
+
+
 def test_a_hint_without_javascript_returns_to_the_question(client, course, student):
     client.force_login(student)
     response = _hint(client, "ohm-num", htmx=False)

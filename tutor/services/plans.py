@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from tutor.models import (
     User,
 )
 from tutor.selectors import course_skill_graph, is_calibrated, learner_model
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["GoalError", "PLAN_FORMAT", "PlansRefreshed", "course_plans_refresh", "goals_set",
            "plan_refresh"]
@@ -150,7 +153,8 @@ def goals_set(*, learner: User, course: Course, concept_keys: Iterable[str]) -> 
 
 
 @transaction.atomic
-def plan_refresh(*, learner: User, course: Course) -> LearnerPlan:
+def plan_refresh(*, learner: User, course: Course,
+                 problem: _CourseProblem | None = None) -> LearnerPlan:
     """Bring the learner's stored plan for ``course`` up to date and return its row.
 
     Costs are personal: each concept's expected practice comes from the learner's
@@ -161,9 +165,11 @@ def plan_refresh(*, learner: User, course: Course) -> LearnerPlan:
     The plan is repaired with :func:`planner.paths.replan` when only mastery moved
     since it was stored, and made afresh when the goals, the course or the ability
     changed (replan keeps the previous plan's goals and costs model). When nothing
-    changed at all the stored row is returned untouched.
+    changed at all the stored row is returned untouched. ``problem`` is the course as
+    the planner sees it, when the caller has it already (refreshing a whole course).
     """
-    problem = _course_problem(course)
+    if problem is None:
+        problem = _course_problem(course)
     state = LearnerState.objects.filter(learner=learner, course=course).first()
     # Ability moves a little with every calibrated answer; costs hardly notice a tenth
     # of a logit (well inside its standard error), and a steady value lets the next
@@ -254,11 +260,14 @@ def course_plans_refresh(*, course: Course) -> PlansRefreshed:
     learners = list(LearnerPlan.objects.filter(course=course).order_by("learner_id")
                     .values_list("learner_id", "plan"))
     users = {u.pk: u for u in User.objects.filter(pk__in=[lid for lid, _ in learners])}
+    problem = _course_problem(course)  # once for the course, not once per learner
     for learner_id, before in learners:
         try:
             with transaction.atomic():
-                row = plan_refresh(learner=users[learner_id], course=course)
-        except PathPlanningError:
+                row = plan_refresh(learner=users[learner_id], course=course, problem=problem)
+        except Exception:  # noqa: BLE001 - one learner's plan must not stop the others
+            logger.exception("could not refresh the plan of learner %s in %s", learner_id,
+                             course.slug)
             counts["failed"] += 1
             continue
         after = row.plan or {}

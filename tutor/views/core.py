@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import uuid
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -97,9 +99,28 @@ def _hints_shown(request: AuthedRequest, item: Item) -> int:
     Kept in the session, not in the form, so that the count an answer is recorded
     with (an assisted answer counts for less towards mastery) is what was shown, not
     what the browser says; a reload keeps the hints on the page and in the count.
+    The session holds ``[count, when the first was opened]``: a right answer given
+    since then ends the count, even one a worker judged after the reply (a circuit
+    answer is pending when the view returns).
     """
-    shown = request.session.get(_hints_key(item), 0)
-    return min(shown, len(item.hints)) if isinstance(shown, int) and shown > 0 else 0
+    stored = request.session.get(_hints_key(item))
+    if not (isinstance(stored, list) and len(stored) == 2 and isinstance(stored[0], int)
+            and isinstance(stored[1], int | float) and stored[0] > 0):
+        return 0
+    opened = datetime.fromtimestamp(stored[1], tz=UTC)
+    if Attempt.objects.filter(learner=request.user, item=item, created_at__gte=opened,
+                              verdict=Attempt.Verdict.CORRECT).exists():
+        request.session.pop(_hints_key(item), None)
+        return 0
+    return min(stored[0], len(item.hints))
+
+
+def _hint_opened(request: AuthedRequest, item: Item) -> None:
+    shown = _hints_shown(request, item)
+    if shown < len(item.hints):
+        stored = request.session.get(_hints_key(item))
+        since = stored[1] if shown and isinstance(stored, list) else timezone.now().timestamp()
+        request.session[_hints_key(item)] = [shown + 1, since]
 
 
 def _hint_context(request: AuthedRequest, item: Item) -> dict[str, Any]:
@@ -172,9 +193,6 @@ def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpRespons
         context["given"] = request.POST.get("answer", "")
         # 200 for htmx too: it swaps no 4xx response, and the learner would see nothing.
         return render(request, template, context)
-    if attempt.verdict == Attempt.Verdict.CORRECT:
-        # Solved: the next try at this item starts unassisted.
-        request.session.pop(_hints_key(context["item"]), None)
     if not request.htmx:
         return redirect(f"{request.path.removesuffix('answer/')}?attempt={attempt.pk}")
     context["attempt"] = attempt
@@ -186,9 +204,7 @@ def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpRespons
 def practice_hint(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
     """Open the item's next hint (a POST: it changes how the next answer counts)."""
     obj = access.item_for_learner(request.user, slug, item)
-    shown = _hints_shown(request, obj)
-    if shown < len(obj.hints):
-        request.session[_hints_key(obj)] = shown + 1
+    _hint_opened(request, obj)
     if not request.htmx:
         return redirect(f"{request.path.removesuffix('hint/')}#hints")
     return render(request, "practice.html#hints", {
