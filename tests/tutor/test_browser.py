@@ -53,6 +53,15 @@ def _log_in_as_demo_student(page, base_url: str, demo, who: str = "student"):  #
     return page
 
 
+def _open_the_demo_design_item(page, base_url: str):  # type: ignore[no-untyped-def]
+    from tutor.services.demo import demo_load
+
+    demo = demo_load()
+    page = _log_in_as_demo_student(page, base_url, demo)
+    page.goto(f"{base_url}/courses/{demo.course.slug}/practice/design-divider-3v3/")
+    return page
+
+
 def test_demo_student_answers_wrongly_then_rightly(live_server, transactional_db, browser_page):
     from tutor.models import Attempt
     from tutor.services.demo import demo_load
@@ -94,11 +103,7 @@ def test_circuit_builder_redraws_after_each_change(
 ):  # type: ignore[no-untyped-def]
     # tasks_run: the design is judged by a Celery task; on CI's second pass a real
     # worker runs it (without one the page would poll for ever, as it once did there).
-    from tutor.services.demo import demo_load
-
-    demo = demo_load()
-    page = _log_in_as_demo_student(browser_page, live_server.url, demo)
-    page.goto(f"{live_server.url}/courses/{demo.course.slug}/practice/design-divider-3v3/")
+    page = _open_the_demo_design_item(browser_page, live_server.url)
     assert page.get_by_label("Name of element 1").input_value() == "V1"  # the given source
 
     for row, (name, n1, n2, value) in enumerate([("R1", "in", "out", "3.4k"),
@@ -248,11 +253,8 @@ def test_check_my_design_goes_out_while_the_drawing_is_redrawn(
     # The answer form's hx-sync (drop) was inherited by the builder's buttons, so a
     # "Check my design" clicked while a redraw was on its way was silently dropped.
     from tutor.models import Attempt
-    from tutor.services.demo import demo_load
 
-    demo = demo_load()
-    page = _log_in_as_demo_student(browser_page, live_server.url, demo)
-    page.goto(f"{live_server.url}/courses/{demo.course.slug}/practice/design-divider-3v3/")
+    page = _open_the_demo_design_item(browser_page, live_server.url)
     page.locator("#netlist-text").evaluate("t => t.value = 'V1 in 0 DC 5\\nR1 in out 1k\\nR2 out 0 2k'")
     page.evaluate("""() => {
       document.querySelector('button[name=builder_action][value=update]').click();
