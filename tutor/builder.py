@@ -58,6 +58,9 @@ def rows_from_post(data: QueryDict) -> list[Row]:
     n = min(len(c) for c in columns)
     rows = [_row(*(c[i] for c in columns)) for i in range(min(n, MAX_ROWS))]
     action = data.get("builder_action", "")
+    if action == "enter":  # Enter in a field: add the new row if anything is in it
+        filled = any(data.get(f"new_{k}", "").strip() for k in ("name", "n1", "n2", "n3", "value"))
+        action = "add" if filled else "update"
     if action == "add" and len(rows) < MAX_ROWS:
         rows.append(_row(*(data.get(f"new_{k}", "") for k in
                            ("kind", "name", "n1", "n2", "n3", "value"))))

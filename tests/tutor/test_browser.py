@@ -262,3 +262,19 @@ def test_check_my_design_goes_out_while_the_drawing_is_redrawn(
     }""")
     page.locator("#answer-feedback h2").wait_for(timeout=30_000)
     assert Attempt.objects.filter(item__key="design-divider-3v3").count() == 1
+
+
+def test_enter_in_the_new_row_adds_it_and_keeps_the_given_source(
+    live_server, transactional_db, browser_page
+):  # type: ignore[no-untyped-def]
+    # Enter pressed the form's first submit button, row 1's Remove: the given source
+    # and the row being typed were both lost.
+    page = _open_the_demo_design_item(browser_page, live_server.url)
+    page.get_by_label("Name of new element").fill("R1")
+    page.get_by_label("First node").fill("in")
+    page.get_by_label("Second node").fill("out")
+    page.get_by_label("Value of new element").fill("3.4k")
+    page.get_by_label("Value of new element").press("Enter")
+    page.locator("#el-name-2[value='R1']").wait_for()
+    assert page.get_by_label("Name of element 1").input_value() == "V1"
+    assert "/builder/" not in page.url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.http import QueryDict
 from django.urls import reverse
@@ -36,6 +38,25 @@ def test_add_and_remove_actions():
     assert [r.name for r in rows] == ["V1", "R1", "R2"]
     rows = rows_from_post(_post(DIVIDER_ROWS, builder_action="remove-1"))
     assert [r.name for r in rows] == ["V1", "R2"]
+
+
+def test_enter_adds_the_new_row_when_it_is_filled_in_and_otherwise_only_redraws():
+    rows = rows_from_post(_post(DIVIDER_ROWS[:2], builder_action="enter", new_kind="R",
+                                new_name="R2", new_n1="out", new_n2="0", new_value="3k3"))
+    assert [r.name for r in rows] == ["V1", "R1", "R2"]
+    rows = rows_from_post(_post(DIVIDER_ROWS, builder_action="enter", new_kind="R"))
+    assert [r.name for r in rows] == ["V1", "R1", "R2"]
+
+
+@pytest.mark.django_db
+def test_enter_in_a_builder_field_never_removes_the_given_source(client, course, student):
+    # Enter presses a form's first submit button, which was row 1's Remove: pressing
+    # Enter in the new row's value deleted the source the item gives and the new row.
+    client.force_login(student)
+    page = client.get(reverse("practice", args=["mini", "divider-design"])).content.decode()
+    form = page[page.index('class="stack answer-form"'):]
+    first_submit = re.search(r"<button[^>]*type=\"submit\"[^>]*>", form)
+    assert first_submit is not None and 'value="enter"' in first_submit.group(0)
 
 
 @pytest.mark.parametrize(("rows", "message"), [

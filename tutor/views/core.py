@@ -234,6 +234,7 @@ def studio(request: AuthedRequest) -> HttpResponse:
     access.require_teacher(request.user)
     return render(request, "studio.html", {
         "courses": selectors.teacher_courses(user=request.user), "form": CourseUploadForm(),
+        "all_courses": access.is_staff_like(request.user),  # an admin sees every teacher's
     })
 
 
