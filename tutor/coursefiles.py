@@ -137,6 +137,9 @@ class ItemSpec:
     ask: str = ""
     constraints: list[str] = field(default_factory=list)
     file: str = ""  # where it came from, for messages; not exported
+    # In the single-file form: the items/ file of the folder form it belongs in, so that
+    # a course exported as one file and imported again exports to the same folder.
+    folder_file: str = ""
 
 
 @dataclass
@@ -444,6 +447,19 @@ def _lesson(meta: dict[str, Any], body: str, slug: str, order: int, file: str, w
     )
 
 
+_FOLDER_FILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.ya?ml$")
+
+
+def _folder_file(d: dict[str, Any], file: str, where: str, errs: _Collector) -> str:
+    """The optional ``folder_file`` of an item: a plain file name in ``items/``."""
+    name = _str(d, "folder_file", file, where, errs, required=False)
+    if name and not _FOLDER_FILE_RE.fullmatch(name):
+        errs.add(file, f"{where}folder_file",
+                 f"{_shown(name)} must be a file name ending in .yaml (no folders)")
+        return ""
+    return name
+
+
 def _item(d: Any, file: str, index: int, errs: _Collector) -> ItemSpec | None:
     if not isinstance(d, dict):
         errs.add(file, f"item #{index}", "must be a mapping")
@@ -467,6 +483,7 @@ def _item(d: Any, file: str, index: int, errs: _Collector) -> ItemSpec | None:
         hints=list(hints),
         tolerance=_number(d, "tolerance", file, where, errs, 0.01, low=1e-6, high=0.5),
         file=file,
+        folder_file=_folder_file(d, file, where, errs),
     )
     if kind == "multiple_choice":
         choices = d.get("choices")
@@ -914,6 +931,13 @@ def _item_dict(it: ItemSpec) -> dict[str, Any]:
     return d
 
 
+def _home_file(it: ItemSpec) -> str:
+    """The items/ file an item goes in when the course is written as a folder."""
+    if it.file.startswith("items/"):
+        return Path(it.file).name
+    return it.folder_file or f"{it.concepts[0]}.yaml"
+
+
 def write_course(spec: CourseSpec, path: str | Path) -> Path:
     """Write ``spec`` as a course folder, or as one file when ``path`` ends in .yaml/.yml."""
     path = Path(path)
@@ -921,7 +945,7 @@ def write_course(spec: CourseSpec, path: str | Path) -> Path:
         data = _header_dict(spec)
         data["lessons"] = [{"slug": le.slug, "title": le.title, "concepts": list(le.concepts),
                             "order": le.order, "body": _block(le.body)} for le in spec.lessons]
-        data["items"] = [_item_dict(it) for it in spec.items]
+        data["items"] = [{**_item_dict(it), "folder_file": _home_file(it)} for it in spec.items]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_dump(data), encoding="utf-8")
         return path
@@ -936,8 +960,7 @@ def write_course(spec: CourseSpec, path: str | Path) -> Path:
     # Items keep the file they came from when known, else one file per first concept.
     by_file: dict[str, list[dict[str, Any]]] = {}
     for it in spec.items:
-        name = Path(it.file).name if it.file.startswith("items/") else f"{it.concepts[0]}.yaml"
-        by_file.setdefault(name, []).append(_item_dict(it))
+        by_file.setdefault(_home_file(it), []).append(_item_dict(it))
     for name, items in by_file.items():
         (path / "items" / name).write_text(_dump(items), encoding="utf-8")
     return path
@@ -967,6 +990,7 @@ def spec_as_dict(spec: CourseSpec) -> dict[str, Any]:
     data = asdict(spec)
     for it in data["items"]:
         it.pop("file", None)
+        it.pop("folder_file", None)
     for le in data["lessons"]:
         le.pop("file", None)
         le.pop("where", None)

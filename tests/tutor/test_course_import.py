@@ -218,6 +218,29 @@ def test_the_studio_download_imports_again_unchanged(mini_course_path, client, t
     assert _normalised(back) == _normalised(original)
 
 
+def test_a_course_through_one_file_and_back_keeps_its_folder_layout(mini_course_path, teacher,
+                                                                    tmp_path):
+    # A YAML round trip used to forget which items/ file each item came from, so the next
+    # folder export renamed every file (the demo's 01-charge.yaml became charge.yaml).
+    (mini_course_path / "items" / "ohm.yaml").rename(mini_course_path / "items" / "07-ohm.yaml")
+    course_import(spec=load_course(mini_course_path), actor=teacher)
+    call_command("export_course", "mini", str(tmp_path / "mini.yaml"))
+    Course.objects.all().delete()
+    course_import(spec=load_course(tmp_path / "mini.yaml"), actor=teacher)
+    call_command("export_course", "mini", str(tmp_path / "again"))
+    assert sorted(p.name for p in (tmp_path / "again" / "items").iterdir()) == ["07-ohm.yaml"]
+
+
+def test_a_folder_file_with_a_path_in_it_is_refused(mini_course_path, teacher, tmp_path):
+    course_import(spec=load_course(mini_course_path), actor=teacher)
+    call_command("export_course", "mini", str(tmp_path / "mini.yaml"))
+    text = (tmp_path / "mini.yaml").read_text()
+    (tmp_path / "mini.yaml").write_text(text.replace("folder_file: ohm.yaml",
+                                                     "folder_file: ../../etc/x.yaml", 1))
+    with pytest.raises(CourseValidationError, match="folder_file: '../../etc/x.yaml' must be"):
+        load_course(tmp_path / "mini.yaml")
+
+
 @pytest.mark.parametrize("who", ["student", "outsider", "other-teacher"])
 def test_only_the_course_teacher_and_admins_may_download_it(client, people, who):
     from django.urls import reverse

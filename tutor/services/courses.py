@@ -91,7 +91,8 @@ def course_import(*, spec: CourseSpec, actor: User) -> Course:
         row.hints, row.difficulty, row.tolerance = list(it.hints), it.difficulty, it.tolerance
         row.netlist, row.ask, row.answer_text = it.netlist, it.ask, it.answer
         row.constraints = list(it.constraints)
-        row.source_file = it.file if it.file.startswith("items/") else ""
+        row.source_file = (it.file if it.file.startswith("items/")
+                           else f"items/{it.folder_file}" if it.folder_file else "")
         if it.answer:
             q = parse_quantity(it.answer)
             row.answer_value, row.answer_unit = q.value, q.unit
