@@ -196,6 +196,30 @@ def test_the_refresh_plans_command_reports_what_it_did(course, student):
         call_command("refresh_plans", "--course", "nope")
 
 
+def test_a_repair_whose_carried_bound_is_loose_gets_the_exact_one(course, student, monkeypatch):
+    # The same path read "at most 4 % longer than the best possible" after a repair and
+    # "as little as any path can take" after a fresh plan: the repair's bound, carried
+    # over from the previous plan, was loose.
+    import dataclasses
+
+    from planner.paths import PathPlanner
+
+    plan_refresh(learner=student, course=course)
+    real = PathPlanner.replan
+
+    def loose(self, previous, mastery, *, exact_bound=False):  # type: ignore[no-untyped-def]
+        plan = real(self, previous, mastery, exact_bound=exact_bound)
+        return plan if exact_bound else dataclasses.replace(plan, lower_bound=plan.total_cost / 2)
+
+    monkeypatch.setattr(PathPlanner, "replan", loose)
+    _master(student, course, voltage=0.99)
+    stored = plan_refresh(learner=student, course=course).plan
+    assert stored["made_by"] == "replan"
+    path = selectors.learner_path(learner=student, course=course)
+    assert path is not None and "longer than the best possible" not in path.quality
+    assert stored["total_cost"] / stored["lower_bound"] <= 1.005
+
+
 def test_a_course_without_units_plans_with_its_lessons(course, student):
     course.units.all().delete()
     goals_set(learner=student, course=course, concept_keys=["ohms-law"])

@@ -36,7 +36,12 @@ from tutor.models import (
     Lesson,
     User,
 )
-from tutor.selectors import course_skill_graph, is_calibrated, learner_model
+from tutor.selectors import (
+    PATH_OPTIMAL_WITHIN,
+    course_skill_graph,
+    is_calibrated,
+    learner_model,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +214,11 @@ def plan_refresh(*, learner: User, course: Course,
             previous = None  # unreadable: plan afresh rather than fail the answer
     if previous is not None:
         plan, how = planner.replan(previous, mastery), "replan"
+        if plan.ratio > PATH_OPTIMAL_WITHIN:
+            # The bound carried from the last full plan is loose: the page would say "at
+            # most 4 % longer than the best" where a fresh plan says "as little as any
+            # path can take". Solve for the exact bound (and cover) then, and only then.
+            plan = planner.replan(previous, mastery, exact_bound=True)
     else:
         plan, how = planner.plan(mastery, goals, threshold=MASTERY_THRESHOLD), "plan"
 
