@@ -220,6 +220,31 @@ def test_a_repair_whose_carried_bound_is_loose_gets_the_exact_one(course, studen
     assert stored["total_cost"] / stored["lower_bound"] <= 1.005
 
 
+def test_a_tightened_repair_keeps_its_own_cover_when_that_is_cheaper(course, student,
+                                                                    monkeypatch):
+    import dataclasses
+
+    from planner.paths import PathPlanner
+
+    plan_refresh(learner=student, course=course)
+    real = PathPlanner.replan
+    seen: dict[str, float] = {}
+
+    def pricier_exact(self, previous, mastery, *, exact_bound=False):  # type: ignore[no-untyped-def]
+        plan = real(self, previous, mastery, exact_bound=exact_bound)
+        if exact_bound:
+            seen["bound"] = plan.lower_bound
+            return dataclasses.replace(plan, total_cost=plan.total_cost + 50.0)
+        seen["cost"] = plan.total_cost
+        return dataclasses.replace(plan, lower_bound=plan.total_cost / 2)
+
+    monkeypatch.setattr(PathPlanner, "replan", pricier_exact)
+    _master(student, course, voltage=0.99)
+    stored = plan_refresh(learner=student, course=course).plan
+    assert stored["total_cost"] == pytest.approx(seen["cost"])
+    assert stored["lower_bound"] == pytest.approx(seen["bound"])
+
+
 def test_a_course_without_units_plans_with_its_lessons(course, student):
     course.units.all().delete()
     goals_set(learner=student, course=course, concept_keys=["ohms-law"])

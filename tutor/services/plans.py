@@ -12,6 +12,7 @@ listing many learners need not join the course).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -217,8 +218,12 @@ def plan_refresh(*, learner: User, course: Course,
         if plan.ratio > PATH_OPTIMAL_WITHIN:
             # The bound carried from the last full plan is loose: the page would say "at
             # most 4 % longer than the best" where a fresh plan says "as little as any
-            # path can take". Solve for the exact bound (and cover) then, and only then.
-            plan = planner.replan(previous, mastery, exact_bound=True)
+            # path can take". Solve for the exact bound then, and only then; it bounds
+            # the same instance, so the repair keeps its cover if that is the cheaper.
+            exact = planner.replan(previous, mastery, exact_bound=True)
+            plan = exact if exact.total_cost <= plan.total_cost else dataclasses.replace(
+                plan, lower_bound=exact.lower_bound, bound=exact.bound, duals=exact.duals,
+                guide=exact.guide)
     else:
         plan, how = planner.plan(mastery, goals, threshold=MASTERY_THRESHOLD), "plan"
 
