@@ -48,8 +48,14 @@ class Builder:
 
 def _row(kind: str, name: str, n1: str, n2: str, n3: str, value: str) -> Row:
     kind = kind if kind in dict(KINDS) else "R"
-    return Row(kind=kind, name=name.strip()[:20], nodes=[n1.strip()[:20], n2.strip()[:20],
-                                                         n3.strip()[:20]], value=value[:60])
+    name = name.strip()[:20]
+    if (len(name) > 1 and name[1].isdigit() and name[0].upper() in dict(KINDS)
+            and name[0].upper() != kind):
+        # The kind was changed on a named row: R2 made a capacitor is C2, not CR2 (the
+        # netlist would put the kind letter in front of the old name).
+        name = kind + name[1:]
+    return Row(kind=kind, name=name, nodes=[n1.strip()[:20], n2.strip()[:20],
+                                            n3.strip()[:20]], value=value[:60])
 
 
 def rows_from_post(data: QueryDict) -> list[Row]:

@@ -40,6 +40,18 @@ def test_add_and_remove_actions():
     assert [r.name for r in rows] == ["V1", "R2"]
 
 
+def test_changing_a_named_rows_kind_renames_it_rather_than_prefixing_the_old_name():
+    rows = rows_from_post(_post([("C", "R2", "out", "0", "", "1u"), ("X", "R9", "a", "b", "c", ""),
+                                 ("C", "load", "out", "0", "", "1u")]))
+    # a designator (letter, number) follows the kind; a word is left to the netlist,
+    # which prefixes it ("load" as a capacitor is Cload: SPICE would read an inductor)
+    assert [r.name for r in rows] == ["C2", "X9", "load"]
+    built = build(rows_from_post(_post([("V", "V1", "in", "0", "", "5 V"),
+                                        ("R", "R1", "in", "out", "", "1k"),
+                                        ("C", "R2", "out", "0", "", "1u")])))
+    assert "C2 out 0 1u" in built.netlist and "CR2" not in built.netlist
+
+
 def test_enter_adds_the_new_row_when_it_is_filled_in_and_otherwise_only_redraws():
     rows = rows_from_post(_post(DIVIDER_ROWS[:2], builder_action="enter", new_kind="R",
                                 new_name="R2", new_n1="out", new_n2="0", new_value="3k3"))
