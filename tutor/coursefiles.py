@@ -447,15 +447,22 @@ def _lesson(meta: dict[str, Any], body: str, slug: str, order: int, file: str, w
     )
 
 
-_FOLDER_FILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}\.ya?ml$")
-
-
 def _folder_file(d: dict[str, Any], file: str, where: str, errs: _Collector) -> str:
-    """The optional ``folder_file`` of an item: a plain file name in ``items/``."""
+    """The optional ``folder_file`` of an item: a plain file name in ``items/``.
+
+    Whatever the folder form can hold is accepted (export writes the name an item was
+    read from, so refusing more would refuse a course's own download): no folder, not
+    hidden, ending in .yaml or .yml, short enough for ``Item.source_file``.
+    """
     name = _str(d, "folder_file", file, where, errs, required=False)
-    if name and not _FOLDER_FILE_RE.fullmatch(name):
+    if not name:
+        return ""
+    limit = _max_length("Item.source_file") - len("items/")
+    if ("/" in name or "\\" in name or name.startswith(".") or len(name) > limit
+            or not name.lower().endswith((".yaml", ".yml"))):
         errs.add(file, f"{where}folder_file",
-                 f"{_shown(name)} must be a file name ending in .yaml (no folders)")
+                 f"{_shown(name)} must be a file name ending in .yaml (no folders, not hidden, "
+                 f"at most {limit} characters)")
         return ""
     return name
 
@@ -959,8 +966,12 @@ def write_course(spec: CourseSpec, path: str | Path) -> Path:
                                                         encoding="utf-8")
     # Items keep the file they came from when known, else one file per first concept.
     by_file: dict[str, list[dict[str, Any]]] = {}
+    # Names that differ only in case are one file on macOS and Windows: unzipped there,
+    # all but one would be lost. They share the first spelling met.
+    spelling: dict[str, str] = {}
     for it in spec.items:
-        by_file.setdefault(_home_file(it), []).append(_item_dict(it))
+        name = spelling.setdefault(_home_file(it).casefold(), _home_file(it))
+        by_file.setdefault(name, []).append(_item_dict(it))
     for name, items in by_file.items():
         (path / "items" / name).write_text(_dump(items), encoding="utf-8")
     return path

@@ -220,7 +220,11 @@ def attempt_for_learner(*, learner: User, attempt_id: int) -> Attempt | None:
             .filter(learner=learner, pk=attempt_id).first())
 
 
-def item_attempts(*, learner: User, item: Item, limit: int = 5) -> list[Attempt]:
+#: Answers to an item the practice page lists.
+ITEM_HISTORY = 5
+
+
+def item_attempts(*, learner: User, item: Item, limit: int = ITEM_HISTORY) -> list[Attempt]:
     return list(Attempt.objects.filter(learner=learner, item=item).order_by("-created_at")[:limit])
 
 

@@ -231,6 +231,26 @@ def test_a_course_through_one_file_and_back_keeps_its_folder_layout(mini_course_
     assert sorted(p.name for p in (tmp_path / "again" / "items").iterdir()) == ["07-ohm.yaml"]
 
 
+@pytest.mark.parametrize("name", ["01 charge.yaml", "_intro.yaml", "ohm-ü.yaml", "x" * 100 + ".yml"])
+def test_any_file_name_the_folder_form_holds_survives_the_single_file_form(
+        mini_course_path, teacher, tmp_path, name):
+    (mini_course_path / "items" / "ohm.yaml").rename(mini_course_path / "items" / name)
+    course_import(spec=load_course(mini_course_path), actor=teacher)
+    call_command("export_course", "mini", str(tmp_path / "mini.yaml"))
+    back = load_course(tmp_path / "mini.yaml")  # refused these names at first
+    assert {it.folder_file for it in back.items} == {name}
+
+
+def test_file_names_that_differ_only_in_case_are_written_as_one(mini_course_path, tmp_path):
+    spec = load_course(mini_course_path)
+    for it, name in zip(spec.items, ["Ohm.yaml", "ohm.yaml", "OHM.yaml", "ohm.YAML"],
+                        strict=False):
+        it.file, it.folder_file = "", name
+    write_course(spec, tmp_path / "out")
+    assert [p.name for p in (tmp_path / "out" / "items").iterdir()] == ["Ohm.yaml"]
+    assert len(load_course(tmp_path / "out").items) == len(spec.items)
+
+
 def test_a_folder_file_with_a_path_in_it_is_refused(mini_course_path, teacher, tmp_path):
     course_import(spec=load_course(mini_course_path), actor=teacher)
     call_command("export_course", "mini", str(tmp_path / "mini.yaml"))

@@ -135,6 +135,7 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
         **_hint_context(request, item),
         "course": item.course, "item": item, "submission_key": uuid.uuid4().hex,
         "history": selectors.item_attempts(learner=request.user, item=item),
+        "history_limit": selectors.ITEM_HISTORY,
         # Both called by the template when the feedback renders, after the answer has
         # refreshed the plan (the next item follows the path, which the answer may have
         # moved on); a page without feedback never reads them.
