@@ -245,6 +245,11 @@ def test_no_page_is_wider_than_a_phone(live_server, transactional_db, browser_pa
             assert page.goto(f"{live_server.url}{path}").ok, path
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= 375, f"{path} is {width} px wide"
+            if "design" in path:
+                # the builder's rows stack: its buttons are on screen, not scrolled away
+                for name in ("Add", "Remove"):
+                    box = page.get_by_role("button", name=name, exact=True).first.bounding_box()
+                    assert box is not None and box["x"] + box["width"] <= 375, name
 
 
 def test_check_my_design_goes_out_while_the_drawing_is_redrawn(
