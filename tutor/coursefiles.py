@@ -970,7 +970,8 @@ def write_course(spec: CourseSpec, path: str | Path) -> Path:
     # all but one would be lost. They share the first spelling met.
     spelling: dict[str, str] = {}
     for it in spec.items:
-        name = spelling.setdefault(_home_file(it).casefold(), _home_file(it))
+        home = _home_file(it)
+        name = spelling.setdefault(home.casefold(), home)
         by_file.setdefault(name, []).append(_item_dict(it))
     for name, items in by_file.items():
         (path / "items" / name).write_text(_dump(items), encoding="utf-8")

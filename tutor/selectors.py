@@ -220,6 +220,12 @@ def attempt_for_learner(*, learner: User, attempt_id: int) -> Attempt | None:
             .filter(learner=learner, pk=attempt_id).first())
 
 
+def answered_right_since(*, learner: User, item: Item, since: datetime) -> bool:
+    """Whether the learner has answered ``item`` right at or after ``since``."""
+    return Attempt.objects.filter(learner=learner, item=item, created_at__gte=since,
+                                  verdict=Attempt.Verdict.CORRECT).exists()
+
+
 #: Answers to an item the practice page lists.
 ITEM_HISTORY = 5
 

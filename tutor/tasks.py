@@ -20,6 +20,7 @@ def recalibrate_course(course_id: int) -> str:
     course = Course.objects.filter(pk=course_id).first()
     if course is None:
         return "course deleted"
+    # (a course never calibrated has no row: the reverse accessor raises AttributeError)
     before = getattr(getattr(course, "calibration", None), "calibrated_at", None)
     calibration = course_recalibrate(course=course)
     if calibration.calibrated_at != before:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -28,9 +26,9 @@ from tutor.coursefiles import (
     load_course_zip,
 )
 from tutor.forms import CourseUploadForm
+from tutor.hints import hints_context, hints_open_next, hints_shown
 from tutor.http import AuthedRequest
 from tutor.models import Attempt, Item
-from tutor.rendering import render_inline
 from tutor.services.attempts import AnswerError, attempt_expire_if_stale, attempt_record
 from tutor.services.courses import course_import, enrolment_create
 
@@ -89,50 +87,10 @@ def practice_next(request: AuthedRequest, slug: str) -> HttpResponse:
     return redirect("practice", slug=slug, item=item.key)
 
 
-def _hints_key(item: Item) -> str:
-    return f"hints-shown:{item.pk}"
-
-
-def _hints_shown(request: AuthedRequest, item: Item) -> int:
-    """Hints of ``item`` this learner has opened since their last right answer to it.
-
-    Kept in the session, not in the form, so that the count an answer is recorded
-    with (an assisted answer counts for less towards mastery) is what was shown, not
-    what the browser says; a reload keeps the hints on the page and in the count.
-    The session holds ``[count, when the first was opened]``: a right answer given
-    since then ends the count, even one a worker judged after the reply (a circuit
-    answer is pending when the view returns).
-    """
-    stored = request.session.get(_hints_key(item))
-    if not (isinstance(stored, list) and len(stored) == 2 and isinstance(stored[0], int)
-            and isinstance(stored[1], int | float) and stored[0] > 0):
-        return 0
-    opened = datetime.fromtimestamp(stored[1], tz=UTC)
-    if Attempt.objects.filter(learner=request.user, item=item, created_at__gte=opened,
-                              verdict=Attempt.Verdict.CORRECT).exists():
-        request.session.pop(_hints_key(item), None)
-        return 0
-    return min(stored[0], len(item.hints))
-
-
-def _hint_opened(request: AuthedRequest, item: Item) -> None:
-    shown = _hints_shown(request, item)
-    if shown < len(item.hints):
-        stored = request.session.get(_hints_key(item))
-        since = stored[1] if shown and isinstance(stored, list) else timezone.now().timestamp()
-        request.session[_hints_key(item)] = [shown + 1, since]
-
-
-def _hint_context(request: AuthedRequest, item: Item) -> dict[str, Any]:
-    shown = _hints_shown(request, item)
-    return {"hints_shown": [render_inline(h) for h in item.hints[:shown]],
-            "hints_left": len(item.hints) - shown}
-
-
 def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[str, Any]:
     item = access.item_for_learner(request.user, slug, item_key)
     context: dict[str, Any] = {
-        **_hint_context(request, item),
+        **hints_context(item, hints_shown(request.session, request.user, item)),
         "course": item.course, "item": item, "submission_key": uuid.uuid4().hex,
         "history": selectors.item_attempts(learner=request.user, item=item),
         "history_limit": selectors.ITEM_HISTORY,
@@ -187,7 +145,7 @@ def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpRespons
         attempt = attempt_record(
             learner=request.user, item=context["item"], answer=answer,
             idempotency_key=request.POST.get("submission_key", ""),
-            hints_used=_hints_shown(request, context["item"]),
+            hints_used=context["hints_used"],  # as opened before this answer
         )
     except AnswerError as exc:
         context["answer_error"] = str(exc)
@@ -205,11 +163,11 @@ def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpRespons
 def practice_hint(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
     """Open the item's next hint (a POST: it changes how the next answer counts)."""
     obj = access.item_for_learner(request.user, slug, item)
-    _hint_opened(request, obj)
+    shown = hints_open_next(request.session, request.user, obj)
     if not request.htmx:
         return redirect(f"{request.path.removesuffix('hint/')}#hints")
     return render(request, "practice.html#hints", {
-        **_hint_context(request, obj), "course": obj.course, "item": obj, "hint_opened": True,
+        **hints_context(obj, shown), "course": obj.course, "item": obj, "hint_opened": True,
     })
 
 
