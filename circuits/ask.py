@@ -191,12 +191,15 @@ def parse_ask(text: str) -> Ask:
 
 @functools.lru_cache(maxsize=1024)
 def _parse_ask(text: str) -> Ask:
-    s = re.sub(r"\s+", "", text).lower()
+    s = re.sub(r"\s+", "", text)
     if not s:
         raise AskError("no question given")
     at: str | None = None
     if "@" in s:
         s, at = s.split("@", 1)
+        # The value keeps its letter case: 1MHz is mega, 1mHz milli (units.py's rule).
+        at = at[:2].lower() + at[2:]
+    s = s.lower()
     wrap = _WRAP.fullmatch(s)
     part: str | None = None
     if wrap:

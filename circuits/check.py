@@ -37,7 +37,13 @@ from circuits.netlist import Circuit, parse_netlist
 from circuits.pool import Runner, default_pool
 from circuits.simulate import Solution, evaluate_circuit, solve
 from circuits.spice import Analysis
-from circuits.units import UNIT_KINDS, Quantity, format_quantity, parse_quantity
+from circuits.units import (
+    Quantity,
+    describe_unit,
+    difference,
+    format_quantity,
+    parse_quantity,
+)
 
 __all__ = [
     "DIAGNOSIS_KINDS",
@@ -224,23 +230,30 @@ def _deg(x: complex | float) -> float:
     return math.degrees(cmath.phase(complex(x)))
 
 
-def _difference(a: float, b: float, unit: str) -> float:
-    if unit == "deg":  # -180 and 180 are the same phase
-        return abs((a - b + 180.0) % 360.0 - 180.0)
-    return abs(a - b)
+#: What a simulated value may be off by however small it is: ngspice's own convergence
+#: tolerances (vntol 1 uV, abstol 1 pA), with power taken as their product's scale.
+_NOISE = {"V": 1e-6, "A": 1e-12, "W": 1e-12}
+#: An expected value this small against the circuit's largest quantity of its kind is a
+#: zero the simulator could not quite reach (a balanced bridge), not a small quantity.
+_ZERO_RATIO = 1e-6
 
 
 def _abs_floor(unit: str, expected: float, solution: Solution | None, rel_tol: float) -> float:
     """The absolute tolerance that stops an expected value near zero demanding the impossible.
 
-    For voltages, currents and powers, a tenth of the relative tolerance applied to the largest
-    quantity of that kind in the circuit (1 % of a 10 V circuit: 10 mV); for phases, ``rel_tol``
-    times 10 degrees; otherwise negligible.
+    A value the circuit makes zero (within ``_ZERO_RATIO`` of the largest voltage, current or
+    power of the circuit) is judged against a tenth of the relative tolerance of that largest
+    quantity: 1 % in a 10 V circuit accepts 10 mV for a balanced bridge's 0 V. Any other
+    value is judged by the relative tolerance, floored only at the simulator's own noise, so
+    a small quantity beside a big one (50 uA through a 100 kOhm shunt in a 50 mA circuit)
+    is not accepted as 0 or at a fifth of its size. Phases: ``rel_tol`` times 10 degrees.
     """
     if unit == "deg":
         return rel_tol * 10.0
+    if unit not in _NOISE:
+        return max(1e-12 * abs(expected), 1e-18)
     scale = abs(expected)
-    if solution is not None and unit in ("V", "A", "W"):
+    if solution is not None:
         ac = solution.analysis == "ac"
         if unit == "V":
             values = [_real(v, ac) for v in solution.node_voltages.values()]
@@ -251,9 +264,9 @@ def _abs_floor(unit: str, expected: float, solution: Solution | None, rel_tol: f
         else:
             values = []
         scale = max([scale, *(abs(v) for v in values)])
-    if unit in ("V", "A", "W"):
-        return max(0.1 * rel_tol * scale, 1e-15)
-    return max(1e-12 * scale, 1e-18)
+    if abs(expected) <= max(_ZERO_RATIO * scale, _NOISE[unit]):
+        return max(0.1 * rel_tol * scale, _NOISE[unit])
+    return _NOISE[unit]
 
 
 def _ask_phrase(ask: Ask, circuit: Circuit) -> str:
@@ -289,9 +302,9 @@ def diagnose(
     unit = expected.unit
 
     def matches(value: float, target: float, u: str = unit) -> bool:
-        if u != "deg":  # _difference inlined: this runs for every candidate of a big circuit
+        if u != "deg":  # difference() inlined: this runs for every candidate of a big circuit
             return abs(value - target) <= max(rel_tol * abs(target), abs_tol)
-        return _difference(value, target, u) <= max(rel_tol * abs(target), abs_tol)
+        return difference(value, target, u) <= max(rel_tol * abs(target), abs_tol)
 
     percent = f"{rel_tol * 100:g} %"
     if given.unit != unit:
@@ -300,12 +313,12 @@ def diagnose(
         floor = _abs_floor(given.unit, scale, None, rel_tol)
         hit = next(
             (c for c in same_kind
-             if _difference(given.value, c.value, given.unit)
+             if difference(given.value, c.value, given.unit)
              <= max(rel_tol * abs(c.value), floor)),
             None,
         )
-        message = (f"The question asks for a {UNIT_KINDS[unit]} ({unit or 'a number'}), but "
-                   f"your answer is a {UNIT_KINDS[given.unit]} ({given.unit}).")
+        message = (f"The question asks for {describe_unit(unit)}, but your answer is "
+                   f"{describe_unit(given.unit)}.")
         if hit is not None:
             message += f" Your value is {hit.name}, {hit.description}."
         return Diagnosis("unit-kind", message, hit.name if hit else None)
@@ -340,7 +353,7 @@ def diagnose(
                     f"not {ask.base}.",
                     c.name,
                 )
-    if _difference(g, e, unit) <= 5 * max(rel_tol * abs(e), abs_tol):
+    if difference(g, e, unit) <= 5 * max(rel_tol * abs(e), abs_tol):
         return Diagnosis("close", f"Close, but not within {percent}. Keep more digits in the "
                          "intermediate steps.", None)
     return Diagnosis("wrong-value", f"Not within {percent} of the expected value.", None)
@@ -402,7 +415,7 @@ def check_answer(
     expected, solution = evaluate_circuit(circuit, query, runner=runner)
 
     abs_tol = _abs_floor(query.unit, expected.value, solution, rel_tol)
-    if given.unit == query.unit and _difference(given.value, expected.value, query.unit) <= max(
+    if given.unit == query.unit and difference(given.value, expected.value, query.unit) <= max(
         rel_tol * abs(expected.value), abs_tol
     ):
         diagnosis = Diagnosis("correct", "Correct.", str(query))

@@ -4,7 +4,8 @@
 
     python -m circuits simulate NETLIST --analysis op|ac|tran [--tstop T] [--freq F] --json
     python -m circuits check NETLIST --ask 'V(out)' --answer '3.3 V' [--rel-tol 0.01] --json
-    python -m circuits design NETLIST --constraint 'V(out) = 3.3 V' [--constraint ...] --json
+    python -m circuits design NETLIST --constraint 'V(out) = 3.3 V' [--constraint ...]
+        [--given GIVEN_NETLIST] --json
     python -m circuits similar NETLIST --corpus DIR [-k 5] --json
     python -m circuits draw NETLIST -o FILE.svg
 
@@ -104,6 +105,8 @@ def _parser() -> _Parser:
     design.add_argument("netlist")
     design.add_argument("--constraint", action="append", required=True)
     design.add_argument("--rel-tol", type=float, default=0.01)
+    design.add_argument("--given", metavar="NETLIST",
+                        help="the task's given part, which the design must keep unchanged")
     design.add_argument("--json", action="store_true")
 
     similar = sub.add_parser("similar", help="most similar circuits of a corpus")
@@ -162,7 +165,9 @@ def _run(args: argparse.Namespace) -> dict[str, Any]:
     if args.command == "design":
         from circuits.design import check_design
 
-        return check_design(_read(args.netlist), args.constraint, rel_tol=args.rel_tol).to_dict()
+        given = _read(args.given) if args.given else None
+        return check_design(_read(args.netlist), args.constraint, rel_tol=args.rel_tol,
+                            given=given).to_dict()
     if args.command == "similar":
         from circuits.similarity import similar
 

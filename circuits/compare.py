@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from circuits.errors import UnitError
-from circuits.units import UNIT_KINDS, Quantity, format_quantity, parse_quantity
+from circuits.units import (
+    Quantity,
+    describe_unit,
+    difference,
+    format_quantity,
+    parse_quantity,
+)
 
 __all__ = ["Comparison", "compare_quantity"]
 
@@ -50,12 +56,6 @@ class Comparison:
             "given_text": format_quantity(self.given) if self.given else None,
             "diagnosis": {"kind": self.kind, "message": self.message, "matched": None},
         }
-
-
-def _difference(a: float, b: float, unit: str) -> float:
-    if unit == "deg":  # -180 and 180 are the same phase
-        return abs((a - b + 180.0) % 360.0 - 180.0)
-    return abs(a - b)
 
 
 def compare_quantity(expected: Quantity, answer: str, *, rel_tol: float = 0.01) -> Comparison:
@@ -94,16 +94,15 @@ def compare_quantity(expected: Quantity, answer: str, *, rel_tol: float = 0.01) 
     abs_tol = rel_tol * 10.0 if unit == "deg" else max(1e-12 * abs(expected.value), 1e-18)
 
     def matches(value: float) -> bool:
-        return _difference(value, expected.value, unit) <= max(rel_tol * abs(expected.value),
+        return difference(value, expected.value, unit) <= max(rel_tol * abs(expected.value),
                                                                abs_tol)
 
     def verdict(kind: str, message: str) -> Comparison:
         return Comparison(kind == "correct", False, expected, given, kind, message)
 
     if given.unit != unit:
-        return verdict("unit-kind", f"The question asks for a {UNIT_KINDS[unit]} "
-                       f"({unit or 'a number'}), but your answer is a {UNIT_KINDS[given.unit]} "
-                       f"({given.unit}).")
+        return verdict("unit-kind", f"The question asks for {describe_unit(unit)}, but your "
+                       f"answer is {describe_unit(given.unit)}.")
     g, e = given.value, expected.value
     if matches(g):
         return verdict("correct", "Correct.")
@@ -119,7 +118,7 @@ def compare_quantity(expected: Quantity, answer: str, *, rel_tol: float = 0.01) 
             return verdict("factor-1000", f"Your answer is {words}: check the unit prefix "
                            "(for example mA against A, or kΩ against Ω).")
     percent = f"{rel_tol * 100:g} %"
-    if _difference(g, e, unit) <= 5 * max(rel_tol * abs(e), abs_tol):
+    if difference(g, e, unit) <= 5 * max(rel_tol * abs(e), abs_tol):
         return verdict("close", f"Close, but not within {percent}. Keep more digits in the "
                        "intermediate steps.")
     return verdict("wrong-value", f"Not within {percent} of the expected value.")

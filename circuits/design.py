@@ -18,6 +18,19 @@ Constraint grammar (one per string; spaces do not matter):
 ``count(<letters>) <op> <integer>``
     Number of elements of the given kinds: ``count(R) <= 2``, ``count(VI) = 1``;
     ``count(*)`` counts all.
+
+The given part
+--------------
+A question usually gives part of the circuit ("a 0.5 V source V1 from ``in`` to ground"),
+passed as ``given``. Every given element must be in the design unchanged: the same kind, the
+same nodes in the same order (either way round for a resistor, and for a capacitor or inductor
+with no initial condition) and the same value or source (compared as numbers, so ``500m``
+is ``0.5``). Otherwise a student could change the task instead of solving it: a 5 V input and
+a gain of -1 meet ``V(out) = -5 V`` as well as 0.5 V and a gain of -10. The name may differ
+(``Vin`` for ``V1``), since the element, not its label, is what is given; a constraint naming
+the element (``I(V1)``) still needs that name. Added elements are the design and are allowed,
+so a question whose answer must not add, say, a second source says so with a count
+(``count(V) = 1``).
 """
 
 from __future__ import annotations
@@ -28,14 +41,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from circuits.ask import Ask, parse_ask
-from circuits.errors import AskError, DesignSpecError, UnitError
-from circuits.netlist import ELEMENT_KINDS, Circuit, parse_netlist
+from circuits.errors import AskError, DesignSpecError, NetlistError, UnitError
+from circuits.netlist import (
+    ELEMENT_KINDS,
+    Circuit,
+    Element,
+    Source,
+    describe_element,
+    format_element,
+    parse_elements,
+    parse_netlist,
+)
 from circuits.pool import Runner, default_pool
 from circuits.simulate import Solution, evaluate_circuit, read_value, solve
 from circuits.spice import Analysis
-from circuits.units import Quantity, format_quantity, parse_quantity
+from circuits.units import Quantity, difference, format_quantity, parse_quantity
 
-__all__ = ["Constraint", "ConstraintResult", "DesignResult", "check_design", "parse_constraint"]
+__all__ = [
+    "Constraint",
+    "ConstraintResult",
+    "DesignResult",
+    "GivenResult",
+    "check_design",
+    "parse_constraint",
+]
 
 _OPS = {"=": "=", "==": "=", "<=": "<=", ">=": ">=", "<": "<", ">": ">", "≤": "<=", "≥": ">="}
 _OP_PATTERN = re.compile(r"==|<=|>=|≤|≥|=|<|>")
@@ -100,21 +129,79 @@ class ConstraintResult:
 
 
 @dataclass(frozen=True)
+class GivenResult:
+    """Whether one element of the question's given part is in the design unchanged.
+
+    Attributes
+    ----------
+    element : Element
+        As the question gives it.
+    kept : bool
+    found : Element or None
+        The student's element it was matched with when kept; otherwise the one in its place
+        (the same name, else the same kind on the same nodes), or None.
+    message : str
+        Empty when kept, else a sentence such as ``"The task gives V1 in 0 DC 500 mV; keep it
+        as given (your circuit has V1 in 0 DC 5 V)."``.
+    """
+
+    element: Element
+    kept: bool
+    found: Element | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "element": format_element(self.element),
+            "kept": self.kept,
+            "found": format_element(self.found) if self.found is not None else None,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
 class DesignResult:
-    """The verdict on a designed circuit: correct when every constraint holds."""
+    """The verdict on a designed circuit: correct when it keeps the given part unchanged and
+    every constraint holds.
+
+    Attributes
+    ----------
+    correct : bool
+    results : tuple of ConstraintResult
+        Empty when the given part was changed: that circuit answers another question, so its
+        constraints are not simulated.
+    node_voltages, branch_currents : dict
+        Of the operating point, when a constraint needed one.
+    given : tuple of GivenResult
+        One per element of the given part, in its order.
+    """
 
     correct: bool
     results: tuple[ConstraintResult, ...]
     node_voltages: dict[str, float] = field(default_factory=dict)
     branch_currents: dict[str, float] = field(default_factory=dict)
+    given: tuple[GivenResult, ...] = ()
+
+    @property
+    def given_kept(self) -> bool:
+        """Whether every given element is in the design unchanged."""
+        return all(g.kept for g in self.given)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-serialisable form."""
+        """JSON-serialisable form.
+
+        ``diagnosis`` has the shape of :meth:`circuits.check.Diagnosis.to_dict`, kind
+        ``"given-changed"``, when a given element was changed or removed; else it is None.
+        """
+        changed = [g.message for g in self.given if not g.kept]
         return {
             "correct": self.correct,
             "constraints": [r.to_dict() for r in self.results],
             "node_voltages": self.node_voltages,
             "branch_currents": self.branch_currents,
+            "given": [g.to_dict() for g in self.given],
+            "diagnosis": {"kind": "given-changed", "message": " ".join(changed),
+                          "matched": None} if changed else None,
         }
 
 
@@ -185,9 +272,12 @@ def parse_constraint(text: str) -> Constraint:
     )
 
 
-def _holds(op: str, value: float, target: float, rel_tol: float) -> bool:
-    if op == "=":
-        return abs(value - target) <= max(rel_tol * abs(target), 1e-12)
+def _holds(op: str, value: float, target: float, rel_tol: float, unit: str) -> bool:
+    if op == "=":  # phases modulo 360°, as check_answer compares them: +180° is -180°
+        # and, as there, a phase near 0° gets rel_tol times 10° (a relative tolerance of
+        # 0° is none at all)
+        floor = rel_tol * 10.0 if unit == "deg" else 1e-12
+        return difference(value, target, unit) <= max(rel_tol * abs(target), floor)
     # A design exactly on its bound must pass despite floating-point noise in the simulation.
     slack = 1e-6 * abs(target) + 1e-15
     return {"<=": value <= target + slack, ">=": value >= target - slack,
@@ -200,12 +290,129 @@ def _describe(op: str, target: str, rel_tol: float) -> str:
             ">=": f"at least {target}", "<": f"below {target}", ">": f"above {target}"}[op]
 
 
+def _same_number(a: float | None, b: float | None, unit: str = "") -> bool:
+    if a is None or b is None:
+        return a is b
+    # Both were read from decimal text ("500m", "0.5") to the nearest float; the tolerance
+    # only absorbs a last-digit difference between two spellings of one value.
+    return difference(a, b, unit) <= 1e-9 * max(abs(a), abs(b))
+
+
+def _same_params(a: tuple[float, ...] | None, b: tuple[float, ...] | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return len(a) == len(b) and all(_same_number(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _same_source(a: Source | None, b: Source | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    # What the simulator sees: "AC 1" and "DC 0 AC 1" are one source, and so are the phases
+    # -90° and 270°; a phase with no AC magnitude means nothing.
+    return (_same_number(a.dc_value, b.dc_value) and _same_number(a.ac_mag, b.ac_mag)
+            and _same_number(a.ac_phase if a.has_ac else 0.0,
+                             b.ac_phase if b.has_ac else 0.0, "deg")
+            and _same_params(a.pulse, b.pulse) and _same_params(a.sin, b.sin))
+
+
+def _same_element(given: Element, student: Element, control: str | None) -> bool:
+    """Whether ``student`` is ``given`` up to its name; ``control`` is the student's name
+    for the element that controls an F or H."""
+    return (given.kind == student.kind and _same_nodes(given, student)
+            and _same_number(given.value, student.value) and _same_number(given.ic, student.ic)
+            and _same_source(given.source, student.source) and student.control == control)
+
+
+def _same_nodes(given: Element, student: Element) -> bool:
+    """The same nodes in order; either way round for a resistor, and for a capacitor or
+    inductor with no initial condition (which would change sign): R1 a in is R1 in a."""
+    if tuple(given.nodes) == tuple(student.nodes):
+        return True
+    symmetric = given.kind == "R" or (given.kind in "CL" and not given.ic)
+    return symmetric and tuple(given.nodes) == tuple(reversed(student.nodes))
+
+
+def _given_results(given: Sequence[Element], circuit: Circuit) -> tuple[GivenResult, ...]:
+    """Match every given element with a distinct, equal element of the student's circuit."""
+    unused = list(circuit.elements)
+    matched: dict[int, Element] = {}
+    renamed: dict[str, str] = {}  # given name -> the student's name for it
+    # F and H come last, so that the element controlling them is matched (perhaps renamed)
+    # before their control is compared. Within a group, an element keeping its name is
+    # matched first, so that a renamed twin does not take the element of another.
+    for controlled in (False, True):
+        members = [i for i, g in enumerate(given) if (g.kind in "FH") == controlled]
+        for same_name in (True, False):
+            for i in members:
+                if i in matched:
+                    continue
+                g = given[i]
+                control = renamed.get(g.control, g.control) if g.control else None
+                for s in unused:
+                    if (not same_name or s.name == g.name) and _same_element(g, s, control):
+                        matched[i] = s
+                        renamed[g.name] = s.name
+                        unused.remove(s)
+                        break
+    results = []
+    for i, g in enumerate(given):
+        if i in matched:
+            results.append(GivenResult(g, True, matched[i], ""))
+            continue
+        # Show what stands in its place: the same name, else the same kind on the same nodes.
+        found = next((s for s in unused if s.name == g.name), None) or next(
+            (s for s in unused if s.kind == g.kind and _same_nodes(g, s)), None)
+        has = (f"your circuit has {describe_element(found)}" if found is not None
+               else "it is not in your circuit")
+        results.append(GivenResult(g, False, found, f"The task gives {describe_element(g)}; "
+                                                    f"keep it as given ({has})."))
+    return tuple(results)
+
+
+def _loose(netlist: str | Circuit) -> Circuit | None:
+    """The student's elements without the whole-circuit checks, to compare with the given
+    part; None when a line cannot be read, which is left for the caller's error."""
+    if isinstance(netlist, Circuit):
+        return netlist
+    try:
+        return Circuit(tuple(parse_elements(netlist)))
+    except (NetlistError, TypeError, ValueError):
+        return None
+
+
+def _renamed_given(c: Constraint, kept: Sequence[GivenResult]) -> tuple[GivenResult, ...] | None:
+    """When a requirement names a given element the student kept under another name
+    (``|I(V1)|`` and their ``Vs``), the given part as not kept, saying so; else None."""
+    if c.ask is None or c.ask.quantity in ("V", "Req"):
+        return None
+    name = c.ask.args[0]
+    for i, g in enumerate(kept):
+        if g.element.name.upper() == name.upper() and g.found is not None \
+                and g.found.name.upper() != name.upper():
+            message = (f"The requirement {c.text} is about {g.element.name}, which the task "
+                       f"gives: keep its name {g.element.name} (your circuit calls it "
+                       f"{g.found.name}).")
+            return (*kept[:i], GivenResult(g.element, False, g.found, message), *kept[i + 1:])
+    return None
+
+
+def _given_elements(given: str | Circuit) -> list[Element]:
+    if isinstance(given, Circuit):
+        return list(given.elements)
+    try:
+        # The given part is often incomplete on purpose (a lone source), so no topology check.
+        return parse_elements(given)
+    except NetlistError as exc:
+        raise DesignSpecError(f"the given part of the question cannot be read: {exc}") from None
+
+
 def check_design(
     netlist: str | Circuit,
     constraints: Sequence[str] | str,
     *,
     rel_tol: float = 0.01,
     runner: Runner | None = None,
+    given: str | Circuit | None = None,
 ) -> DesignResult:
     """Simulate a student's circuit and check it against design constraints.
 
@@ -219,19 +426,28 @@ def check_design(
     rel_tol : float
         Default tolerance of ``=`` constraints.
     runner : Runner or None
+    given : str or Circuit or None
+        The part of the circuit the question gives, as netlist text (which may be an
+        incomplete circuit, such as a lone source) or a circuit. Each of its elements must be
+        in the student's circuit unchanged, under any name (see "The given part" in the module
+        docstring). None or an empty text gives nothing.
 
     Returns
     -------
     DesignResult
-        ``correct`` is True when every constraint holds; each result has a message such as
-        ``"|I(V1)| is 1.2 mA; it should be at most 1 mA."``.
+        ``correct`` is True when every given element is kept and every constraint holds.
+        Each constraint result has a message such as
+        ``"|I(V1)| is 1.2 mA; it should be at most 1 mA."``. When a given element was changed
+        or removed, ``given`` says which and how, ``to_dict()["diagnosis"]`` carries the
+        message, and the constraints are not simulated.
 
     Raises
     ------
     NetlistError
         The student's netlist is refused.
     DesignSpecError
-        A constraint cannot be read (a fault of the question, not of the student).
+        A constraint or the given part cannot be read (a fault of the question, not of the
+        student).
     AskError
         A constraint asks about a node or element the student's circuit lacks; callers may
         prefer to show this to the student ("your circuit has no node 'out'").
@@ -242,7 +458,22 @@ def check_design(
     parsed = [parse_constraint(c) for c in constraints]
     if not parsed:
         raise DesignSpecError("a design question needs at least one constraint")
-    circuit = netlist if isinstance(netlist, Circuit) else parse_netlist(netlist)
+    given_part = _given_elements(given) if given is not None else []
+    try:
+        circuit = netlist if isinstance(netlist, Circuit) else parse_netlist(netlist)
+    except NetlistError:
+        # A circuit that drops a given element is often left incomplete by it (a dangling
+        # node where the source was): say what to keep, rather than what dangles. Only when
+        # every line reads: a refused line (a control block, an unknown element) keeps its
+        # own reason, and such a netlist stays refused, not marked wrong.
+        loose = _loose(netlist) if given_part else None
+        kept = _given_results(given_part, loose) if loose is not None else ()
+        if kept and not all(g.kept for g in kept):
+            return DesignResult(False, (), given=kept)
+        raise
+    kept = _given_results(given_part, circuit)
+    if not all(g.kept for g in kept):
+        return DesignResult(False, (), given=kept)
     runner = runner or default_pool()
     results: list[ConstraintResult] = []
     op_solution: Solution | None = None
@@ -253,7 +484,13 @@ def check_design(
             n = sum(1 for e in circuit.elements if c.kinds == "*" or e.kind in c.kinds)
             value = Quantity(float(n), "")
         else:
-            c.ask.check_against(circuit)
+            try:
+                c.ask.check_against(circuit)
+            except AskError:
+                renamed = _renamed_given(c, kept)
+                if renamed is None:
+                    raise
+                return DesignResult(False, (), given=renamed)
             if c.ask.analysis == "op" and c.ask.quantity != "Req":
                 if op_solution is None:
                     op_solution = solve(circuit, Analysis("op"), runner=runner)
@@ -262,7 +499,7 @@ def check_design(
                 value, _ = evaluate_circuit(circuit, c.ask, runner=runner)
             if c.absolute:
                 value = Quantity(abs(value.value), value.unit)
-        ok = _holds(c.op, value.value, c.target.value, tol)
+        ok = _holds(c.op, value.value, c.target.value, tol, c.target.unit)
         shown = (str(int(value.value)) if c.ask is None else format_quantity(value))
         wanted = _describe(c.op, str(int(c.target.value)) if c.ask is None
                            else format_quantity(c.target), tol)
@@ -277,4 +514,5 @@ def check_design(
         if op_solution else {}
     currents = {n: float(i.real) for n, i in op_solution.branch_currents.items()} \
         if op_solution else {}
-    return DesignResult(all(r.satisfied for r in results), tuple(results), voltages, currents)
+    return DesignResult(all(r.satisfied for r in results), tuple(results), voltages, currents,
+                        kept)

@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from circuits.errors import NetlistError, UnitError
-from circuits.units import UNIT_KINDS, parse_quantity
+from circuits.units import Quantity, describe_unit, format_quantity, format_value, parse_quantity
 
 __all__ = [
     "ELEMENT_KINDS",
@@ -69,6 +69,7 @@ __all__ = [
     "Source",
     "check_topology",
     "circuit_from_parts",
+    "describe_element",
     "element_from_parts",
     "format_element",
     "format_netlist",
@@ -398,8 +399,7 @@ def _value(
     if q.unit != unit and q.unit not in units:
         raise NetlistError(
             line,
-            f"{what} is a {UNIT_KINDS[unit]} ({unit or 'a plain number'}), "
-            f"but {token!r} is a {UNIT_KINDS[q.unit]}",
+            f"{what} is {describe_unit(unit)}, but {token!r} is {describe_unit(q.unit)}",
         )
     return q.value
 
@@ -821,6 +821,53 @@ def format_element(element: Element) -> str:
     if kind in "FH":
         assert element.value is not None
         return f"{head} {element.control} {_spice_number(element.value)}"
+    if kind == "X":
+        return f"{head} OPAMP"
+    return head
+
+
+def describe_element(element: Element) -> str:
+    """One element for a sentence a student reads: values with their units and prefixes.
+
+    Unlike :func:`format_element` the text is not meant to be parsed back (``"4.7 kΩ"`` holds a
+    space); waveform parameters keep their SPICE form, since they mix units.
+
+    Examples
+    --------
+    >>> describe_element(Element("V1", ("in", "0"), source=Source(dc=0.5)))
+    'V1 in 0 DC 500 mV'
+    >>> describe_element(Element("C1", ("out", "0"), value=1e-7, ic=0.0))
+    'C1 out 0 100 nF IC=0 V'
+    >>> describe_element(Element("I1", ("0", "a"), source=Source(ac_mag=1e-3, ac_phase=-90.0)))
+    'I1 0 a AC 1 mA -90°'
+    """
+    head = f"{element.name} {' '.join(element.nodes)}"
+    kind = element.kind
+    if kind in "RCL":
+        assert element.value is not None
+        unit = {"R": "Ohm", "C": "F", "L": "H"}[kind]
+        tail = format_quantity(Quantity(element.value, unit))
+        if element.ic is not None:
+            tail += f" IC={format_quantity(Quantity(element.ic, 'V' if kind == 'C' else 'A'))}"
+        return f"{head} {tail}"
+    if kind in "VI":
+        assert element.source is not None
+        source, unit = element.source, "V" if kind == "V" else "A"
+        parts = []
+        if source.dc is not None or not (source.has_ac or source.pulse or source.sin):
+            parts.append(f"DC {format_quantity(Quantity(source.dc_value, unit))}")
+        if source.has_ac:
+            parts.append(f"AC {format_quantity(Quantity(source.ac_mag, unit))}")
+            if source.ac_phase:
+                parts.append(format_quantity(Quantity(source.ac_phase, "deg")))
+        for word, params in (("PULSE", source.pulse), ("SIN", source.sin)):
+            if params is not None:
+                parts.append(f"{word}(" + " ".join(_spice_number(v) for v in params) + ")")
+        return f"{head} {' '.join(parts)}"
+    if kind in "EFGH":
+        assert element.value is not None
+        control = f" {element.control}" if element.control is not None else ""
+        return f"{head}{control} {format_value(element.value)}"
     if kind == "X":
         return f"{head} OPAMP"
     return head

@@ -164,6 +164,13 @@ class _Worker:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+class _Closed:
+    """What a caller waiting for a worker gets once the pool is closed."""
+
+
+_CLOSED = _Closed()
+
+
 class SimulationPool:
     """Worker processes that run ngspice jobs.
 
@@ -217,7 +224,7 @@ class SimulationPool:
         self.startup_timeout_s = startup_timeout_s
         self.spin_s = spin_us * 1e-6
         self._running = 0
-        self._idle: queue.LifoQueue[_Worker | None] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[_Worker | None | _Closed] = queue.LifoQueue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
@@ -290,11 +297,20 @@ class SimulationPool:
         if os.getpid() != self._pid:
             raise SimulationError("this pool belongs to another process (use default_pool())")
         limit = self.timeout_s if timeout_s is None else timeout_s
-        worker = self._idle.get()
+        got = self._idle.get()
+        if isinstance(got, _Closed):
+            self._idle.put(got)  # wake the next waiter too: closed workers never come back
+            raise SimulationError("the simulation pool is closed")
+        worker = got
         with self._lock:
             self._running += 1
             alone = self._running == 1
         try:
+            if worker is not None and worker.proc.poll() is not None:
+                # It died while idle (the OOM killer, an operator): this job never ran,
+                # so it must not be reported as having crashed the simulator.
+                self._discard(worker)
+                worker = None
             if worker is None:
                 worker = self._start()
             self._ensure_ready(worker)
@@ -382,8 +398,9 @@ class SimulationPool:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 break
-            if worker is not None:
+            if isinstance(worker, _Worker):
                 self._retire(worker)
+        self._idle.put(_CLOSED)
 
     def __enter__(self) -> SimulationPool:
         return self

@@ -24,6 +24,9 @@ in IEC 60062). The suffix is read in this order:
      ``M`` is refused as ambiguous: SPICE reads ``1M`` as 1 milli, most people mean 1 mega. The
      message asks for ``meg`` or ``m``.
 
+   After an RKM number only a unit may follow: its letter is already the prefix, so ``4k7 mA``
+   and ``4k7k`` are refused rather than read with one of their two prefixes dropped.
+
 Anything else (``5 Vx``, ``abc``, an empty string, ``inf``) raises
 :class:`~circuits.errors.UnitError`
 with a plain message. A quantity written without a unit takes ``default_unit`` (or ``""``).
@@ -46,6 +49,8 @@ __all__ = [
     "KNOWN_UNITS",
     "UNIT_KINDS",
     "Quantity",
+    "describe_unit",
+    "difference",
     "format_quantity",
     "format_value",
     "parse_quantity",
@@ -69,6 +74,63 @@ UNIT_KINDS: dict[str, str] = {
 """What each canonical unit measures, in words a student reads in a diagnosis."""
 
 _DISPLAY_UNIT = {"Ohm": "Ω", "deg": "°"}
+
+
+def describe_unit(unit: str) -> str:
+    """Name what a canonical unit measures, with its article and symbol, for a sentence.
+
+    Parameters
+    ----------
+    unit : str
+        One of :data:`KNOWN_UNITS`.
+
+    Returns
+    -------
+    str
+        For instance ``"a voltage (V)"``, ``"an inductance (H)"``, ``"a resistance (Ω)"``;
+        ``"a plain number"`` for ``""``.
+
+    Raises
+    ------
+    KeyError
+        If ``unit`` is not one of :data:`KNOWN_UNITS`.
+
+    Examples
+    --------
+    >>> describe_unit("H"), describe_unit("Ohm"), describe_unit("deg")
+    ('an inductance (H)', 'a resistance (Ω)', 'an angle (°)')
+    """
+    kind = UNIT_KINDS[unit]
+    # Every word in UNIT_KINDS is said as it is spelled, so its first letter picks the article.
+    article = "an" if kind[0] in "aeiou" else "a"
+    if not unit:
+        return f"{article} {kind}"
+    return f"{article} {kind} ({_DISPLAY_UNIT.get(unit, unit)})"
+
+
+def difference(a: float, b: float, unit: str) -> float:
+    """How far apart two values of one unit are: ``|a - b|``, and for angles modulo 360°.
+
+    Parameters
+    ----------
+    a, b : float
+        Values in base units.
+    unit : str
+        Their unit; ``"deg"`` compares them as phases.
+
+    Returns
+    -------
+    float
+        A non-negative distance, at most 180 for angles.
+
+    Examples
+    --------
+    >>> difference(180.0, -180.0, "deg"), difference(350.0, 10.0, "deg"), difference(5.0, 3.0, "V")
+    (0.0, 20.0, 2.0)
+    """
+    if unit == "deg":  # -180 and 180 are the same phase
+        return abs((a - b + 180.0) % 360.0 - 180.0)
+    return abs(a - b)
 
 # Exact spellings (case-sensitive) of single-letter units. Lowercase "f" is femto, not farad,
 # and "S" would be siemens, so neither is here.
@@ -264,7 +326,17 @@ def _parse(text: str, default_unit: str | None) -> Quantity:
         sign, whole, letter, frac = rkm.groups()
         mantissa = f"{sign}{whole}.{frac}"
         power = _RKM_MULT[letter]
-        _, unit = _read_suffix(s[rkm.end() :].strip(), original)
+        suffix = s[rkm.end() :].strip()
+        # The letter of 4k7 is its multiplier; a prefix after it ("4k7 mA", "4k7k") cannot be
+        # combined with it in any sensible way, and ignoring either one is off by 1000 or more.
+        # A bare "M" is a prefix however it is read, milli or mega.
+        extra, unit = (-3, None) if suffix == "M" else _read_suffix(suffix, original)
+        if extra != 0:
+            raise UnitError(
+                f"cannot read {original!r}: the {letter!r} of {rkm.group(0)!r} is already its "
+                f"multiplier, so no second prefix may follow; write one prefix, as in "
+                f"'{mantissa}{suffix}'"
+            )
     else:
         number = _NUMBER.match(s)
         if number is None:

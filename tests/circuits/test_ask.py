@@ -39,6 +39,18 @@ def test_time_and_frequency_are_read_with_prefixes():
     assert parse_ask("phase(V(out))@f=2.5kHz").freq == 2500.0
 
 
+def test_a_frequency_keeps_its_letter_case():
+    # The whole question used to be lowercased first, so 1MHz was read as 1 mHz, and a
+    # question printed as ...@f=1MHz (str of a 1 MHz ask) came back a billion times slower.
+    assert parse_ask("mag(V(out))@f=1MHz").freq == 1e6
+    assert parse_ask("mag(V(out))@F=1mHz").freq == 1e-3
+    assert parse_ask("mag(V(out))@f=1meg").freq == 1e6
+    one_mega = parse_ask("mag(V(out))@f=1MEG")
+    assert str(one_mega) == "mag(V(out))@f=1MHz" and parse_ask(str(one_mega)) == one_mega
+    with pytest.raises(AskError, match="ambiguous"):
+        parse_ask("mag(V(out))@f=1M")
+
+
 @pytest.mark.parametrize(
     "text",
     ["", "out", "V()", "V(a,b,c)", "V(a;b)", "I(1R)", "X(out)", "V(out)@f=1kHz",

@@ -7,6 +7,7 @@ import pytest
 from circuits.check import DIAGNOSIS_KINDS, check_answer
 from circuits.design import check_design, parse_constraint
 from circuits.errors import AskError, DesignSpecError, NetlistError, UnitError
+from circuits.netlist import Circuit, parse_elements
 
 pytestmark = pytest.mark.spice
 
@@ -37,6 +38,27 @@ def test_absolute_floor_near_zero(pool):
     result = check_answer(balanced, "V(b,c)", "0.001 V", runner=pool)
     assert result.correct, result.to_dict()
     assert not check_answer(balanced, "V(b,c)", "0.5 V", runner=pool).correct
+
+
+@pytest.mark.parametrize(
+    ("netlist", "ask", "answer", "correct"),
+    [
+        # 50 uA through a 100 kOhm shunt beside 50 mA: the floor was a tenth of 1 % of the
+        # largest current, 50 uA, so 0 and a fifth of the value passed, and -40 uA was a "sign"
+        ("V1 in 0 DC 5\nR1 in 0 100\nR2 in 0 100k", "I(R2)", "50.4 uA", True),
+        ("V1 in 0 DC 5\nR1 in 0 100\nR2 in 0 100k", "I(R2)", "0", False),
+        ("V1 in 0 DC 5\nR1 in 0 100\nR2 in 0 100k", "I(R2)", "10 uA", False),
+        ("V1 in 0 DC 5\nR1 in 0 100\nR2 in 0 100k", "I(R2)", "-40 uA", False),
+        # 1 mV across a 1 Ohm sense resistor in a 10 V circuit (the floor was 10 mV)
+        ("V1 in 0 DC 10\nRs in out 1\nRl out 0 10k", "V(in,out)", "1 mV", True),
+        ("V1 in 0 DC 10\nRs in out 1\nRl out 0 10k", "V(in,out)", "0", False),
+        ("V1 in 0 DC 10\nRs in out 1\nRl out 0 10k", "V(in,out)", "1.9 mV", False),
+    ],
+)
+def test_a_small_quantity_beside_a_big_one_is_judged_by_its_own_size(
+    pool, netlist, ask, answer, correct
+):
+    assert check_answer(netlist, ask, answer, runner=pool).correct is correct
 
 
 @pytest.mark.parametrize(
@@ -163,3 +185,172 @@ def test_constraint_grammar():
     for bad in ["V(out) 3 V", "V(out) = 3 A", "count(Q) = 1", "V(out) = 3 V ± 200 %", ""]:
         with pytest.raises(DesignSpecError):
             parse_constraint(bad)
+
+
+def test_a_phase_constraint_compares_angles_modulo_360(pool):
+    # An inverting amplifier simulates at +180°; -180° is the same phase, as check_answer says.
+    amp = "V1 in 0 AC 1\nR1 in n 1k\nR2 n out 10k\nXU1 0 n out OPAMP"
+    for target in ("-180 deg", "180 deg", "540 deg"):
+        result = check_design(amp, [f"phase(V(out))@f=1kHz = {target} ± 1 %"], runner=pool)
+        assert result.correct, [r.message for r in result.results]
+    assert not check_design(amp, ["phase(V(out))@f=1kHz = -170 deg ± 1 %"], runner=pool).correct
+
+
+def test_a_phase_constraint_near_zero_degrees_has_a_tolerance(pool):
+    # Relative to a target of 0°, any tolerance was none: a non-inverting buffer at
+    # 1e-9° failed "= 0 deg ± 2 %". As check_answer: rel_tol times 10 degrees.
+    buffer = "V1 in 0 AC 1\nR1 in a 1k\nC1 a 0 1p\nXU1 a out out OPAMP"
+    assert check_design(buffer, ["phase(V(out))@f=1kHz = 0 deg ± 2 %"], runner=pool).correct
+    lag = "V1 in 0 AC 1\nR1 in out 1k\nC1 out 0 1u"  # -32 degrees at 1 kHz
+    assert not check_design(lag, ["phase(V(out))@f=1kHz = 0 deg ± 2 %"], runner=pool).correct
+
+
+# -- the given part of a design question ----------------------------------------------------
+
+AMPLIFIER = ["V(out) = -5 V ± 2 %", "count(X) = 1", "count(R) = 2"]
+GIVEN_INPUT = "V1 in 0 DC 500m"
+
+
+def test_a_design_that_changes_the_given_source_is_not_correct(pool):
+    # 5 V in and a gain of -1 meets every constraint of "0.5 V in, gain -10".
+    cheat = "V1 in 0 DC 5\nR1 in n 1k\nR2 n out 1k\nXU1 0 n out OPAMP"
+    assert check_design(cheat, AMPLIFIER, runner=pool).correct  # what given= is for
+    result = check_design(cheat, AMPLIFIER, given=GIVEN_INPUT, runner=pool)
+    assert not result.correct
+    assert [g.kept for g in result.given] == [False]
+    message = ("The task gives V1 in 0 DC 500 mV; keep it as given "
+               "(your circuit has V1 in 0 DC 5 V).")
+    assert result.given[0].message == message
+    assert result.results == ()  # that circuit answers another question: not simulated
+    data = json.loads(json.dumps(result.to_dict()))
+    assert data["diagnosis"] == {"kind": "given-changed", "message": message, "matched": None}
+    assert data["given"] == [{"element": "V1 in 0 DC 500m", "kept": False,
+                              "found": "V1 in 0 DC 5", "message": message}]
+
+
+@pytest.mark.parametrize("source", ["V1 in 0 DC 500m", "V1 in 0 0.5", "v1 IN 0 DC 500mV",
+                                    "Vin in 0 DC 0.5"])
+def test_the_given_part_is_compared_by_value_and_may_be_renamed(pool, source):
+    design = f"{source}\nR1 in n 1k\nR2 n out 10k\nXU1 0 n out OPAMP"
+    result = check_design(design, AMPLIFIER, given=GIVEN_INPUT, runner=pool)
+    assert result.correct, result.to_dict()
+    assert [(g.kept, g.message) for g in result.given] == [(True, "")]
+    assert result.to_dict()["diagnosis"] is None
+    assert len(result.results) == 3
+
+
+MATCHED_SOURCE = "V1 in 0 DC 12\nR1 in a 600"  # a given part need not be a whole circuit
+
+
+@pytest.mark.parametrize(
+    ("design", "messages"),
+    [
+        ("V1 in 0 DC 12\nRL in 0 600", [
+            "The task gives R1 in a 600 Ω; keep it as given (it is not in your circuit)."]),
+        ("V1 0 in DC 12\nR1 in a 600\nRL a 0 600", [
+            "The task gives V1 in 0 DC 12 V; keep it as given (your circuit has V1 0 in DC 12 V)."]),
+        ("V1 in 0 DC 12\nR1 in a 300\nRL a 0 600", [
+            "The task gives R1 in a 600 Ω; keep it as given (your circuit has R1 in a 300 Ω)."]),
+        ("V1 in 0 AC 12\nR2 in a 600\nRL a 0 600", [  # renamed R1 is kept; V1 is not
+            "The task gives V1 in 0 DC 12 V; keep it as given "
+            "(your circuit has V1 in 0 AC 12 V)."]),
+        ("I1 0 a 20m\nRL a 0 600", [
+            "The task gives V1 in 0 DC 12 V; keep it as given (it is not in your circuit).",
+            "The task gives R1 in a 600 Ω; keep it as given (it is not in your circuit)."]),
+    ],
+)
+def test_a_changed_or_removed_given_element_is_named_with_what_stands_in_its_place(
+    pool, design, messages
+):
+    result = check_design(design, ["P(RL) = 60 mW ± 2 %"], given=MATCHED_SOURCE, runner=pool)
+    assert not result.correct
+    assert [g.message for g in result.given if not g.kept] == messages
+    assert result.to_dict()["diagnosis"]["message"] == " ".join(messages)
+
+
+def test_each_given_element_needs_an_element_of_its_own(pool):
+    # Two equal given resistors are not both kept by one.
+    given = "V1 a 0 DC 1\nR1 a 0 1k\nR2 a 0 1k"
+    one = check_design("V1 a 0 DC 1\nR1 a 0 1k", ["count(R) >= 1"], given=given, runner=pool)
+    assert [g.kept for g in one.given] == [True, True, False]
+    swapped = check_design("V1 a 0 DC 1\nR2 a 0 1k\nRx a 0 1k", ["count(R) >= 1"],
+                           given=given, runner=pool)
+    # R2 keeps its own name first, so R1 is the renamed Rx
+    assert swapped.correct and [g.found.name for g in swapped.given] == ["V1", "RX", "R2"]
+
+
+@pytest.mark.parametrize(
+    ("student", "kept"),
+    [
+        ("V1 in 0 DC 0 AC 1 270", True),  # the same source the simulator sees
+        ("V1 in 0 AC 1m -90", False),
+        ("V1 in 0 AC 1", False),
+        ("V1 in 0 DC 1 AC 1 -90", False),
+    ],
+)
+def test_a_given_source_is_compared_as_the_simulator_sees_it(pool, student, kept):
+    design = f"{student}\nR1 in 0 1k"
+    result = check_design(design, ["count(R) = 1"], given="V1 in 0 AC 1 -90", runner=pool)
+    assert (result.correct, result.given[0].kept) == (kept, kept)
+
+
+def test_a_controlled_source_follows_its_renamed_controlling_element(pool):
+    given = "V1 in 0 DC 1\nH1 out 0 V1 2"
+    base = "R1 in 0 1k\nR2 out 0 1k"
+    renamed = check_design(f"Vs in 0 DC 1\nH1 out 0 Vs 2\n{base}", ["V(out) = -2 mV"],
+                           given=given, runner=pool)
+    assert renamed.correct, renamed.to_dict()
+    other = check_design(f"V1 in 0 DC 1\nV2 x 0 DC 1\nRx x 0 1k\nH1 out 0 V2 2\n{base}",
+                         ["count(H) = 1"], given=given, runner=pool)
+    assert [g.kept for g in other.given] == [True, False]
+
+
+def test_a_given_circuit_object_or_nothing_given(pool):
+    design = "V1 a 0 DC 9\nR1 a 0 450"
+    spec = ["|I(V1)| = 20 mA ± 5 %"]
+    assert check_design(design, spec, given=Circuit(tuple(parse_elements("V1 a 0 9"))),
+                        runner=pool).correct
+    assert not check_design(design, spec, given=Circuit(tuple(parse_elements("V1 a 0 5"))),
+                            runner=pool).correct
+    for nothing in ("", "* no given part\n", None):
+        result = check_design(design, spec, given=nothing, runner=pool)
+        assert result.correct and result.given == ()
+
+
+def test_an_unreadable_given_part_is_a_fault_of_the_question(pool):
+    with pytest.raises(DesignSpecError, match="given part"):
+        check_design("V1 a 0 DC 9\nR1 a 0 450", ["count(R) = 1"], given="Q1 a b c",
+                     runner=pool)
+
+
+def test_a_given_resistor_may_be_written_either_way_round(pool):
+    # R1 a in 600 is the task's R1 in a 600; it was refused as "changed".
+    given = "V1 in 0 DC 12\nR1 in a 600"
+    need = ["P(RL) = 60 mW ± 2 %", "count(R) = 2"]
+    flipped = check_design("V1 in 0 DC 12\nR1 a in 600\nRL a 0 600", need, given=given,
+                           runner=pool)
+    assert flipped.correct, flipped.to_dict()["diagnosis"]
+    # a source the other way round is another source
+    assert not check_design("V1 0 in DC 12\nR1 in a 600\nRL a 0 600", need, given=given,
+                            runner=pool).correct
+
+
+def test_a_requirement_on_a_renamed_given_element_says_to_keep_its_name(pool):
+    # "the circuit has no element V1 (its elements: VS, ...)", an unreadable answer,
+    # where the task's own requirement names the source the student renamed.
+    need = ["V(out) = 3.3 V ± 2 %", "|I(V1)| <= 1 mA"]
+    result = check_design("Vs in 0 DC 5\nR1 in out 3.4k\nR2 out 0 6.6k", need,
+                          given="V1 in 0 DC 5", runner=pool)
+    assert not result.correct
+    message = result.to_dict()["diagnosis"]["message"]
+    assert "keep its name V1" in message and "calls it VS" in message
+
+
+def test_a_design_without_the_given_source_says_to_keep_it(pool):
+    # Dropping the source left node 'in' dangling, and that was the message.
+    result = check_design("R1 in out 3.4k\nR2 out 0 6.6k", ["V(out) = 3.3 V ± 2 %"],
+                          given="V1 in 0 DC 5", runner=pool)
+    assert not result.correct
+    assert "it is not in your circuit" in result.to_dict()["diagnosis"]["message"]
+    with pytest.raises(NetlistError):  # with nothing given, the netlist's own fault stands
+        check_design("R1 in out 3.4k\nR2 out 0 6.6k", ["V(out) = 3.3 V ± 2 %"], runner=pool)

@@ -128,3 +128,16 @@ def test_module_entry_point_in_a_real_process(tmp_path):
                           "--answer", "1", "--json"], cwd=tmp_path, capture_output=True,
                          text=True, timeout=60, env={"PYTHONPATH": str(ROOT)})
     assert bad.returncode == 2 and "error" in json.loads(bad.stdout)
+
+
+def test_design_keeps_a_given_part(capsys, tmp_path):
+    given = tmp_path / "given.cir"
+    given.write_text("V1 in 0 DC 5\n")
+    changed = tmp_path / "changed.cir"
+    changed.write_text("V1 in 0 DC 3.3\nR1 in out 1\nR2 out 0 1meg\n")
+    status, out = run(capsys, "design", changed, "--constraint", "V(out) = 3.3 V ± 2 %")
+    assert status == 0 and out["correct"] is True  # what --given is for
+    status, out = run(capsys, "design", changed, "--constraint", "V(out) = 3.3 V ± 2 %",
+                      "--given", given, "--json")
+    assert status == 0 and out["correct"] is False
+    assert out["diagnosis"]["kind"] == "given-changed"

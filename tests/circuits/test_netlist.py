@@ -104,6 +104,7 @@ REFUSALS = [
     ("V1 a 0 1\nR1 a 0 1k\nR1 a 0 2k", 3, "twice"),
     ("V1 a 0 1\nR1 a 0 -1k", 2, "positive"),
     ("V1 a 0 1\nR1 a 0 1M", 2, "ambiguous"),
+    ("V1 a 0 1\nR1 a 0 4k7k", 2, "second prefix"),  # was read as 4.7 kOhm
     ("V1 a 0 1\nR1 a 0 5V", 2, "resistance"),
     ("V1 a 0 1\nR1 a 0 1k 2k", 2, "unexpected"),
     ("V1 a 0 1\nR1 a 0", 2, "needs a value"),

@@ -162,3 +162,43 @@ def test_a_closed_pool_refuses_work():
     pool.close()
     with pytest.raises(SimulationError, match="closed"):
         pool.run(OP)
+
+
+def test_a_worker_that_died_while_idle_does_not_fail_the_next_job():
+    # The job never ran on it, so "the simulator crashed on this circuit" (and a
+    # student's answer marked unreadable) would blame a circuit that was never tried.
+    with SimulationPool(workers=1, timeout_s=30.0) as pool:
+        pool.run(OP)
+        (pid,) = pool.pids
+        os.kill(pid, signal.SIGKILL)
+        # Dead and waitable, not reaped (WNOWAIT): the leader shows as a zombie while
+        # its other threads are still exiting, and until then nothing can tell it died.
+        while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+            time.sleep(0.01)
+        assert pool.run(OP).values["n1"] == 0.0
+        assert pid not in pool.pids
+
+
+def test_closing_the_pool_releases_a_caller_waiting_for_a_worker():
+    pool = SimulationPool(workers=1, timeout_s=30.0)
+    pool.run(OP)
+    busy = threading.Thread(target=lambda: pytest.raises(SimulationError, pool.run, ENDLESS))
+    busy.start()
+    time.sleep(0.3)  # the one worker is busy: the next caller waits for it
+    errors: list[Exception] = []
+
+    def wait() -> None:
+        try:
+            pool.run(OP)
+        except SimulationError as exc:
+            errors.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    time.sleep(0.3)
+    pool.close()
+    waiter.join(timeout=10)
+    assert not waiter.is_alive() and "closed" in str(errors[0])
+    for pid in pool.pids:  # stop the busy one too, or it runs for hours
+        os.kill(pid, signal.SIGKILL)
+    busy.join(timeout=10)

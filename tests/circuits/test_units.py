@@ -99,6 +99,28 @@ def test_bare_uppercase_m_is_refused_as_ambiguous():
     assert parse_quantity("1m").value == 1e-3
 
 
+@pytest.mark.parametrize(
+    ("text", "suggests"),
+    [("4k7 mA", "4.7mA"), ("2m5 kV", "2.5kV"), ("4k7k", "4.7k"), ("1k5 meg", "1.5meg"),
+     ("4R7 mA", "4.7mA"), ("4k7 M", "4.7M"), ("2u2 nF", "2.2nF")],
+)
+def test_a_prefix_after_an_rkm_value_is_refused_not_dropped(text, suggests):
+    # "4k7 mA" used to read as 4.7 kA and "2m5 kV" as 2.5 mV: the second prefix was ignored.
+    with pytest.raises(UnitError, match="no second prefix") as caught:
+        parse_quantity(text)
+    assert f"'{suggests}'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit"),
+    [("4k7 Ω", 4700.0, "Ohm"), ("2u2 F", 2.2e-6, "F"), ("1M5 V", 1.5e6, "V"), ("4k7", 4700.0, ""),
+     ("2m5 A", 2.5e-3, "A"), ("4R7", 4.7, "")],
+)
+def test_an_rkm_value_may_still_be_followed_by_a_unit(text, value, unit):
+    q = parse_quantity(text)
+    assert (q.unit, math.isclose(q.value, value, rel_tol=1e-12)) == (unit, True)
+
+
 def test_unknown_default_unit_is_refused():
     with pytest.raises(UnitError):
         parse_quantity("1", default_unit="furlong")
