@@ -51,7 +51,7 @@ def attempt_record(
         raise AnswerError("The form is missing its submission key; reload the page.")
     previous = Attempt.objects.filter(learner=learner, idempotency_key=idempotency_key).first()
     if previous is not None:
-        return previous
+        return _same_item(previous, item)
     if not answer:
         raise AnswerError("Please give an answer.")
     if len(answer) > MAX_ANSWER_CHARS:
@@ -80,12 +80,26 @@ def attempt_record(
             attempt_judged(attempt=attempt)
             if attempt.verdict == Attempt.Verdict.PENDING:
                 pk = attempt.pk
-                transaction.on_commit(lambda: _queue_check(pk))
+                # robust: with eager Celery the check runs here, after the answer is
+                # saved; a crash in it must not make the saved answer's reply a 500 (the
+                # deadline then gives up on it, and says so)
+                transaction.on_commit(lambda: _queue_check(pk), robust=True)
     except IntegrityError:
         # Two submits raced past the lookup above; the other one won.
-        return Attempt.objects.get(learner=learner, idempotency_key=idempotency_key)
+        return _same_item(Attempt.objects.get(learner=learner, idempotency_key=idempotency_key),
+                          item)
     attempt.refresh_from_db()
     return attempt
+
+
+def _same_item(previous: Attempt, item: Item) -> Attempt:
+    # A key is one form's: sent again with another question (a stale or doctored form),
+    # the earlier answer must not stand for this question, nor be replayed into a
+    # diagnostic as the answer to a question it never saw.
+    if previous.item_id != item.pk:
+        raise AnswerError("This form was already sent for another question; "
+                          "reload the page and answer again.")
+    return previous
 
 
 def _queue_check(attempt_id: int) -> None:
@@ -132,8 +146,7 @@ def attempt_expire_if_stale(*, attempt_id: int) -> Attempt:
 def _give_up(attempt_id: int, message: str) -> Attempt:
     # Locks the attempt, then (in the hook) the diagnostic: the order the worker uses.
     with transaction.atomic():
-        attempt = (Attempt.objects.select_for_update().select_related("item", "learner")
-                   .get(pk=attempt_id))
+        attempt = _locked(attempt_id)
         if attempt.verdict != Attempt.Verdict.PENDING:
             return attempt  # the verdict came in meanwhile
         attempt.verdict = Attempt.Verdict.INVALID
@@ -147,39 +160,52 @@ def _give_up(attempt_id: int, message: str) -> Attempt:
 def attempt_check_circuit(*, attempt_id: int) -> Attempt:
     """Judge a pending circuit answer with SPICE and store what the tutor needs.
 
-    The row is locked while it is judged, so a task delivered twice judges once.
+    The simulation runs with no transaction open: on SQLite an open transaction holds a
+    lock on the whole database for the run (up to seconds; another learner's answer
+    meanwhile made this write fail with "database is locked"), and on PostgreSQL it held
+    the attempt's row while polling pages waited on it. The verdict is then written under
+    the row's lock, and only if the answer is still pending, so a task delivered twice
+    (or one that comes back after the deadline gave up) writes once.
     """
+    attempt = Attempt.objects.select_related("item").get(pk=attempt_id)
+    if attempt.verdict != Attempt.Verdict.PENDING:
+        return attempt  # a retried task must not judge twice
+    verdict, feedback = _judge_circuit(attempt.item, attempt.raw_answer)
     with transaction.atomic():
-        attempt = (Attempt.objects.select_for_update().select_related("item", "learner")
-                   .get(pk=attempt_id))
+        attempt = _locked(attempt_id)
         if attempt.verdict != Attempt.Verdict.PENDING:
-            return attempt  # a retried task must not judge twice
-        _judge_circuit(attempt)
+            return attempt  # judged (or given up on) while this one simulated
+        attempt.verdict, attempt.feedback = verdict, feedback
+        attempt.checked_at = timezone.now()
+        attempt.save(update_fields=["verdict", "feedback", "checked_at"])
         attempt_judged(attempt=attempt)
     return attempt
 
 
-def _judge_circuit(attempt: Attempt) -> None:
+def _locked(attempt_id: int) -> Attempt:
+    # of=("self",): a plain FOR UPDATE would lock the joined item and learner rows too,
+    # so every check of one item (and the learner's own login) waited on this one.
+    return (Attempt.objects.select_for_update(of=("self",)).select_related("item", "learner")
+            .get(pk=attempt_id))
+
+
+def _judge_circuit(item: Item, raw_answer: str) -> tuple[str, dict[str, Any]]:
     from circuits.check import check_answer
     from circuits.design import check_design
     from circuits.errors import CircuitError
 
-    item = attempt.item
     try:
         if item.kind == Item.Kind.DESIGN:
-            result = check_design(attempt.raw_answer, item.constraints, rel_tol=item.tolerance)
+            # the task's given part (its source) must be kept: changing V1 to 5 V met
+            # an inverting amplifier's numbers with a gain of -1
+            result = check_design(raw_answer, item.constraints, rel_tol=item.tolerance,
+                                  given=item.netlist)
         else:
-            result = check_answer(item.netlist, item.ask, attempt.raw_answer,
-                                  rel_tol=item.tolerance)
+            result = check_answer(item.netlist, item.ask, raw_answer, rel_tol=item.tolerance)
     except CircuitError as exc:
-        attempt.verdict = Attempt.Verdict.INVALID
-        attempt.feedback = {"error": str(exc)}
-    else:
-        attempt.feedback = _json_safe(result.to_dict())
-        attempt.verdict = (Attempt.Verdict.CORRECT if result.correct
-                           else Attempt.Verdict.INCORRECT)
-    attempt.checked_at = timezone.now()
-    attempt.save(update_fields=["verdict", "feedback", "checked_at"])
+        return Attempt.Verdict.INVALID, {"error": str(exc)}
+    return (Attempt.Verdict.CORRECT if result.correct else Attempt.Verdict.INCORRECT,
+            _json_safe(result.to_dict()))
 
 
 def _json_safe(value: Any) -> Any:
