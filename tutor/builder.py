@@ -10,6 +10,7 @@ never reaches ngspice except as the netlist rebuilt from the parsed model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.http import QueryDict
@@ -70,8 +71,9 @@ def rows_from_post(data: QueryDict) -> list[Row]:
     if action == "add" and len(rows) < MAX_ROWS:
         rows.append(_row(*(data.get(f"new_{k}", "") for k in
                            ("kind", "name", "n1", "n2", "n3", "value"))))
-    elif action.startswith("remove-") and action[7:].isdigit():
-        index = int(action[7:])
+    elif (remove := re.fullmatch(r"remove-([0-9]{1,4})", action)) is not None:
+        # ASCII digits, and few: str.isdigit() takes '²', which int() refuses
+        index = int(remove.group(1))
         if 0 <= index < len(rows):
             rows.pop(index)
     return rows

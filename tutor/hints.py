@@ -33,7 +33,11 @@ def hints_shown(session: SessionBase, learner: User, item: Item) -> int:
     if not (isinstance(stored, list) and len(stored) == 2 and isinstance(stored[0], int)
             and isinstance(stored[1], int | float) and stored[0] > 0):
         return 0
-    opened = datetime.fromtimestamp(stored[1], tz=UTC)
+    try:
+        opened = datetime.fromtimestamp(stored[1], tz=UTC)
+    except (OverflowError, OSError, ValueError):  # a damaged session: no hints open
+        session.pop(_key(item), None)
+        return 0
     if selectors.answered_right_since(learner=learner, item=item, since=opened):
         session.pop(_key(item), None)
         return 0
