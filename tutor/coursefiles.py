@@ -11,6 +11,7 @@ with its file and field rather than by the database.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import io
 import lzma
@@ -18,7 +19,7 @@ import re
 import reprlib
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -52,6 +53,20 @@ MAX_ZIP_BYTES = 20 * 1024 * 1024
 MAX_ZIP_FILES = 2000
 # The longest file or folder name (in bytes) that common file systems accept.
 MAX_NAME_BYTES = 255
+
+# The fields of each mapping, in the order the format describes them. Anything else is
+# refused: an ignored "hint:" or "explanaton:" would lose the teacher's text unseen.
+COURSE_FIELDS = ("format", "slug", "title", "description", "concepts", "misconceptions",
+                 "units")
+SINGLE_FILE_FIELDS = (*COURSE_FIELDS, "lessons", "items")
+CONCEPT_FIELDS = ("id", "name", "summary", "prerequisites")
+MISCONCEPTION_FIELDS = ("id", "description")
+UNIT_FIELDS = ("id", "title", "kind", "covers", "minutes")
+LESSON_FIELDS = ("title", "concepts", "order")  # the front matter of lessons/NAME.md
+SINGLE_FILE_LESSON_FIELDS = ("slug", "title", "concepts", "order", "body")
+ITEM_FIELDS = ("id", "kind", "concepts", "prompt", "explanation", "difficulty", "hints",
+               "folder_file", "choices", "answer", "tolerance", "netlist", "ask", "constraints")
+CHOICE_FIELDS = ("text", "correct", "misconception")
 
 
 def mib(size: int) -> str:
@@ -169,6 +184,10 @@ class _Collector:
     def add(self, file: str, field_: str, reason: str) -> None:
         self.errors.append(CourseFileError(file, field_, reason))
 
+    def has(self, file: str) -> bool:
+        """Whether ``file`` already has a problem (so a follow-on one is not added)."""
+        return any(e.file == file for e in self.errors)
+
 
 # Values quoted in messages are cut short: a file may hold a huge one, and a YAML alias
 # can make a list of a billion entries out of a few lines.
@@ -218,9 +237,40 @@ def _text_problem(text: str) -> str | None:
     return None
 
 
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping, which PyYAML would settle by keeping the last."""
+
+    def __init__(self, key: Any, first: yaml.Mark, again: yaml.Mark) -> None:
+        self.line = again.line + 1
+        super().__init__(problem=f"{_shown(key)} is given twice (on lines {first.line + 1} and "
+                                 f"{self.line}): keep one", problem_mark=again)
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing a mapping that gives one key twice."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, yaml.Mark] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue  # "<<: *base" then a key of its own overrides on purpose
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    first = seen.setdefault(key, key_node.start_mark)
+                except TypeError:
+                    continue  # unhashable: the safe loader refuses it below
+                if first is not key_node.start_mark:
+                    raise _DuplicateKey(key, first, key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
 def _yaml(text: str, file: str, errs: _Collector) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+    except _DuplicateKey as exc:
+        errs.add(file, f"line {exc.line}", f"key {exc.problem}")
+        return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""
@@ -246,6 +296,23 @@ def _read_text(path: Path, file: str, errs: _Collector) -> str | None:
     except OSError as exc:
         errs.add(file, "", f"cannot be read: {exc.strerror}")
     return None
+
+
+def _known_fields(d: dict[Any, Any], fields: tuple[str, ...], what: str, file: str, where: str,
+                  errs: _Collector, notes: dict[str, str] | None = None) -> None:
+    """Refuse every key of ``d`` not in ``fields``, with the nearest one as a suggestion."""
+    for key in d:
+        if key in fields:
+            continue
+        name = key if isinstance(key, str) else _shown(key)
+        close = difflib.get_close_matches(str(key), fields, n=1)
+        if notes and key in notes:
+            hint = notes[key]
+        elif close:
+            hint = f"did you mean {close[0]!r}?"
+        else:
+            hint = f"{what} has {', '.join(fields)}"
+        errs.add(file, f"{where}{_cut(name)}", f"unknown field ({hint})")
 
 
 def _str(d: dict[str, Any], key: str, file: str, where: str, errs: _Collector, *,
@@ -366,10 +433,23 @@ def _parse_front_matter(text: str, file: str, errs: _Collector) -> tuple[dict[st
     return meta, parts[2].lstrip("\n")
 
 
-def _course_header(data: Any, file: str, errs: _Collector) -> CourseSpec | None:
+# Keys of the single-file form that a folder's course.yaml holds as files instead.
+_FOLDER_NOTES = {
+    "lessons": "in a folder, each lesson is a file lessons/NAME.md",
+    "items": "in a folder, items are in files items/NAME.yaml",
+}
+
+
+def _course_header(data: Any, file: str, errs: _Collector, *,
+                   single_file: bool = False) -> CourseSpec | None:
     if not isinstance(data, dict):
-        errs.add(file, "", "must be a YAML mapping with format, slug, title and concepts")
+        if data is not None or not errs.has(file):  # None after a YAML error said so
+            errs.add(file, "", "must be a YAML mapping with format, slug, title and concepts")
         return None
+    if single_file:
+        _known_fields(data, SINGLE_FILE_FIELDS, "a course file", file, "", errs)
+    else:
+        _known_fields(data, COURSE_FIELDS, "course.yaml", file, "", errs, _FOLDER_NOTES)
     fmt = data.get("format")
     if fmt != FORMAT_VERSION:
         errs.add(file, "format", f"must be {FORMAT_VERSION}, got {_shown(fmt)}")
@@ -387,6 +467,7 @@ def _course_header(data: Any, file: str, errs: _Collector) -> CourseSpec | None:
         if not isinstance(c, dict):
             errs.add(file, f"concepts[{i}]", "must be a mapping with id and name")
             continue
+        _known_fields(c, CONCEPT_FIELDS, "a concept", file, where, errs)
         spec.concepts.append(ConceptSpec(
             id=_id(c, "id", file, where, errs, column="Concept.key"),
             name=_str(c, "name", file, where, errs, column="Concept.name"),
@@ -400,6 +481,7 @@ def _course_header(data: Any, file: str, errs: _Collector) -> CourseSpec | None:
         if not isinstance(m, dict):
             errs.add(file, f"misconceptions[{i}]", "must be a mapping with id and description")
             continue
+        _known_fields(m, MISCONCEPTION_FIELDS, "a misconception", file, where, errs)
         spec.misconceptions.append(MisconceptionSpec(
             id=_id(m, "id", file, where, errs, column="Misconception.key"),
             description=_str(m, "description", file, where, errs),
@@ -409,6 +491,7 @@ def _course_header(data: Any, file: str, errs: _Collector) -> CourseSpec | None:
         if not isinstance(u, dict):
             errs.add(file, f"units[{i}]", "must be a mapping with id, title and covers")
             continue
+        _known_fields(u, UNIT_FIELDS, "a unit", file, where, errs)
         kind = _str(u, "kind", file, where, errs, required=False, default="lesson")
         if kind not in UNIT_KINDS:
             errs.add(file, f"{where}kind",
@@ -459,10 +542,14 @@ def _folder_file(d: dict[str, Any], file: str, where: str, errs: _Collector) -> 
         return ""
     limit = _max_length("Item.source_file") - len("items/")
     if ("/" in name or "\\" in name or name.startswith(".") or len(name) > limit
-            or not name.lower().endswith((".yaml", ".yml"))):
+            or not _is_items_file(name)):
         errs.add(file, f"{where}folder_file",
                  f"{_shown(name)} must be a file name ending in .yaml (no folders, not hidden, "
                  f"at most {limit} characters)")
+        return ""
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:  # export could not write it, nor a zip hold it
+        errs.add(file, f"{where}folder_file",
+                 f"{_shown(name)} is longer than {MAX_NAME_BYTES} bytes, the most for a file name")
         return ""
     return name
 
@@ -473,6 +560,7 @@ def _item(d: Any, file: str, index: int, errs: _Collector) -> ItemSpec | None:
         return None
     label = _cut(d["id"]) if isinstance(d.get("id"), str) else f"#{index}"
     where = f"item {label}: "
+    _known_fields(d, ITEM_FIELDS, "an item", file, where, errs)
     kind = _str(d, "kind", file, where, errs)
     if kind and kind not in ITEM_KINDS:
         errs.add(file, f"{where}kind",
@@ -502,6 +590,7 @@ def _item(d: Any, file: str, index: int, errs: _Collector) -> ItemSpec | None:
             if not isinstance(ch, dict):
                 errs.add(file, f"{where}choices[{j}]", "must be a mapping with text")
                 continue
+            _known_fields(ch, CHOICE_FIELDS, "a choice", file, cw, errs)
             correct = ch.get("correct", False)
             if not isinstance(correct, bool):
                 errs.add(file, f"{cw}correct", "must be true or false")
@@ -659,7 +748,7 @@ def _load_single_file(path: Path, errs: _Collector) -> CourseSpec | None:
     if text is None:
         return None
     data = _yaml(text, file, errs)
-    spec = _course_header(data, file, errs)
+    spec = _course_header(data, file, errs, single_file=True)
     if spec is None:
         return None
     lessons = _list(data, "lessons", file, "", errs, "mappings")
@@ -671,6 +760,7 @@ def _load_single_file(path: Path, errs: _Collector) -> CourseSpec | None:
         slug = le.get("slug")
         label = f" ({_cut(slug)})" if isinstance(slug, str) and slug.strip() else ""
         where = f"lessons[{i}]{label}: "
+        _known_fields(le, SINGLE_FILE_LESSON_FIELDS, "a lesson", file, where, errs)
         body = le.get("body")
         if body is not None and not isinstance(body, str):
             errs.add(file, f"{where}body", f"must be text, got {type(body).__name__}")
@@ -679,6 +769,55 @@ def _load_single_file(path: Path, errs: _Collector) -> CourseSpec | None:
     spec.items = _items_from(data.get("items"), file, errs, 1, field_="items")
     _cross_check(spec, file, errs)
     return spec
+
+
+# Keys of a single-file lesson that a lesson file holds otherwise.
+_FRONT_MATTER_NOTES = {
+    "slug": "a lesson's slug is its file name",
+    "body": "the body follows the closing '---' line",
+}
+
+
+def _is_items_file(name: str) -> bool:
+    """Whether ``items/NAME`` is read: also what ``folder_file`` accepts, so export writes
+    only names that import reads back (a course's own download must import whole)."""
+    return name.lower().endswith((".yaml", ".yml"))
+
+
+def _is_lesson_file(name: str) -> bool:
+    return name.lower().endswith(".md")
+
+
+def _folder_files(root: Path, folder: str, is_read: Callable[[str], bool], what: str,
+                  errs: _Collector) -> list[Path]:
+    """The files of ``root/folder`` that are read, by name; anything else there is refused.
+
+    A file or folder skipped unseen would drop lessons, or retire every item of the course
+    it replaces, while the import reported success. Hidden names (.DS_Store, .gitkeep)
+    belong to the system or to git and are passed over.
+    """
+    for entry in sorted(root.iterdir()):
+        if entry.name != folder and entry.name.casefold() == folder:
+            errs.add(entry.name, "", f"is not read: the folder must be named {folder}")
+    path = root / folder
+    if not path.exists():
+        return []
+    if not path.is_dir():
+        errs.add(folder, "", f"must be a folder of {what}")
+        return []
+    read = []
+    for entry in sorted(path.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        file = f"{folder}/{entry.name}"
+        if entry.is_dir():
+            errs.add(file, "", f"is a folder, and only {what} directly in {folder}/ are read: "
+                               f"move its files up into {folder}/")
+        elif not is_read(entry.name):
+            errs.add(file, "", f"is not read: {folder}/ holds only {what}")
+        else:
+            read.append(entry)
+    return read
 
 
 def _load_folder(root: Path, errs: _Collector) -> CourseSpec | None:
@@ -692,16 +831,17 @@ def _load_folder(root: Path, errs: _Collector) -> CourseSpec | None:
     spec = _course_header(_yaml(text, "course.yaml", errs), "course.yaml", errs)
     if spec is None:
         return None
-    lesson_dir = root / "lessons"
-    for i, path in enumerate(sorted(lesson_dir.glob("*.md")) if lesson_dir.is_dir() else [], 1):
+    lessons = _folder_files(root, "lessons", _is_lesson_file, ".md files (one per lesson)", errs)
+    for i, path in enumerate(lessons, 1):
         file = f"lessons/{path.name}"
         body = _read_text(path, file, errs)
         if body is None:
             continue
         meta, content = _parse_front_matter(body, file, errs)
+        _known_fields(meta, LESSON_FIELDS, "a lesson's front matter", file, "", errs,
+                      _FRONT_MATTER_NOTES)
         spec.lessons.append(_lesson(meta, content, path.stem, i, file, "", errs))
-    item_dir = root / "items"
-    for path in sorted(item_dir.glob("*.y*ml")) if item_dir.is_dir() else []:
+    for path in _folder_files(root, "items", _is_items_file, ".yaml or .yml files of items", errs):
         file = f"items/{path.name}"
         # Items remember their file, so that export writes the same layout back.
         if len(file) > (limit := _max_length("Item.source_file")):

@@ -37,6 +37,7 @@ class Course(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    description_html = models.TextField(blank=True)  # rendered at import, as lessons are
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_courses"
     )

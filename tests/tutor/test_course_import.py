@@ -127,6 +127,23 @@ def test_invalid_yaml_names_the_line(mini_course_path, teacher, capsys):
     assert "items/broken.yaml: line" in err and "not valid YAML" in err
 
 
+@pytest.mark.parametrize("name", ["course.yaml", "single"])
+def test_a_course_file_that_is_not_yaml_gets_one_message(mini_course_path, tmp_path, name):
+    # A parse error was followed by "must be a YAML mapping with format, slug, title and
+    # concepts", which sent the teacher looking for a problem that was not there.
+    if name == "single":
+        path = tmp_path / "mini.yaml"
+        path.write_text("slug: mini\ntitle: [unclosed\n")
+        file = "mini.yaml"
+    else:
+        (mini_course_path / "course.yaml").write_text("slug: mini\ntitle: [unclosed\n")
+        path, file = mini_course_path, "course.yaml"
+    with pytest.raises(CourseValidationError) as info:
+        load_course(path)
+    mine = [str(e) for e in info.value.errors if e.file == file]
+    assert len(mine) == 1 and "not valid YAML" in mine[0], mine
+
+
 def test_missing_course_yaml_and_wrong_format_are_refused(mini_course_path, teacher, capsys):
     _edit_yaml(mini_course_path / "course.yaml", lambda d: d.update(format=2))
     assert "course.yaml: format: must be 1" in _import_fails(mini_course_path, teacher, capsys)
@@ -703,3 +720,190 @@ def test_a_zip_upload_may_have_a_long_name():
 
     form = CourseUploadForm(files={"file": _upload("é" * 200 + ".zip", b"PK")})
     assert form.is_valid(), form.errors  # its name never reaches the disk
+
+
+# ------------------------------------ what the folder holds is read, or refused: never skipped
+
+
+@pytest.mark.parametrize("name", ["A.YAML", "ohm.Yml", "ohm.yml", "x.yaml.YAML"])
+def test_a_course_whose_item_files_have_any_name_folder_file_accepts_imports_its_download_whole(
+        mini_course_path, teacher, tmp_path, name):
+    # folder_file: A.YAML was accepted, the zip download wrote items/A.YAML, and importing
+    # that zip said "Imported" and retired every item of the course
+    from tutor.coursefiles import course_file_bytes
+
+    single = _single_file(mini_course_path, tmp_path,
+                          lambda d: [it.update(folder_file=name) for it in d["items"]])
+    course = course_import(spec=load_course(single), actor=teacher)
+    data = course_file_bytes(course_spec_export(course=course), "zip")
+    assert f"mini/items/{name}" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    back = load_course_zip(data, name="mini.zip")
+    course_import(spec=back, actor=teacher)
+    assert course.items.filter(is_active=True).count() == 4
+    assert _normalised(back) == _normalised(load_course(mini_course_path))
+
+
+def test_a_folder_file_longer_than_a_file_name_may_be_is_refused(mini_course_path, tmp_path):
+    # 130 characters fit the column, but not a file name of 255 bytes: the download failed
+    name = "é" * 130 + ".yaml"
+    single = _single_file(mini_course_path, tmp_path,
+                          lambda d: d["items"][0].update(folder_file=name))
+    err = _refusal(single)
+    assert "mini.yaml: item ohm-mc: folder_file: 'ééé" in err
+    assert ".yaml' is longer than 255 bytes, the most for a file name" in err
+
+
+def test_lesson_files_are_read_whatever_the_case_of_md(mini_course_path):
+    lessons = mini_course_path / "lessons"
+    (lessons / "01-voltage.md").rename(lessons / "01-voltage.MD")
+    spec = load_course(mini_course_path)
+    assert [le.slug for le in spec.lessons] == ["01-voltage", "02-ohms-law"]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("items/dc/01-charge.yaml", "items/dc: is a folder, and only .yaml or .yml files of items "
+                                    "directly in items/ are read: move its files up into items/"),
+        ("items/notes.txt", "items/notes.txt: is not read: items/ holds only .yaml or .yml files"),
+        ("items/ohm.yaml~", "items/ohm.yaml~: is not read"),
+        ("lessons/extra/03-more.md", "lessons/extra: is a folder, and only .md files (one per "
+                                     "lesson) directly in lessons/ are read"),
+        ("lessons/03-more.markdown", "lessons/03-more.markdown: is not read: lessons/ holds only "
+                                     ".md files"),
+        ("Items/more.yaml", "Items: is not read: the folder must be named items"),
+    ],
+)
+def test_a_file_or_folder_in_items_or_lessons_that_is_not_read_is_refused(
+        mini_course_path, teacher, capsys, path, expected):
+    target = mini_course_path / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text((mini_course_path / "items" / "ohm.yaml").read_text())
+    assert expected in _import_fails(mini_course_path, teacher, capsys)
+
+
+def test_items_that_is_a_file_not_a_folder_is_refused(mini_course_path):
+    import shutil
+
+    shutil.rmtree(mini_course_path / "items")
+    (mini_course_path / "items").write_text("- id: x\n")
+    assert "items: must be a folder of .yaml or .yml files of items" in _refusal(mini_course_path)
+
+
+def test_a_subfolder_of_items_in_a_zip_is_refused_by_its_path_in_the_zip(mini_course_path):
+    files = _mini_files(mini_course_path)
+    files["mini-course/items/dc/ohm.yaml"] = files.pop("mini-course/items/ohm.yaml")
+    assert "mini-course/items/dc: is a folder" in _zip_refusal(_zip(files))
+
+
+def test_hidden_files_of_the_system_or_of_git_are_passed_over(mini_course_path):
+    (mini_course_path / "items" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (mini_course_path / "lessons" / ".gitkeep").write_text("")
+    spec = load_course(mini_course_path)
+    assert len(spec.items) == 4 and len(spec.lessons) == 2
+
+
+# ------------------------------------------------ YAML that would lose text unseen is refused
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("course.yaml", "slug: mini\n", "slug: mini\nslug: mini-2\n",
+         "course.yaml: line 3: key 'slug' is given twice (on lines 2 and 3): keep one"),
+        ("items/ohm.yaml", "  kind: numeric\n", "  kind: numeric\n  kind: circuit\n",
+         "items/ohm.yaml: line 15: key 'kind' is given twice (on lines 14 and 15)"),
+        ("lessons/01-voltage.md", "title: Voltage\n", "title: Voltage\ntitle: Volts\n",
+         "lessons/01-voltage.md: line 3: key 'title' is given twice (on lines 2 and 3)"),
+    ],
+)
+def test_a_key_given_twice_in_one_mapping_is_refused_with_its_line(
+        mini_course_path, teacher, capsys, file, old, new, expected):
+    path = mini_course_path / file
+    assert path.read_text().count(old) == 1
+    path.write_text(path.read_text().replace(old, new))
+    err = _import_fails(mini_course_path, teacher, capsys)
+    assert expected in err and "given twice" in err
+
+
+def test_a_yaml_merge_key_may_still_override_what_it_merges(mini_course_path):
+    path = mini_course_path / "items" / "ohm.yaml"
+    path.write_text(path.read_text().replace("- id: ohm-num\n", "- &num\n  id: ohm-num\n", 1)
+                    + "- <<: *num\n  id: ohm-num-2\n")
+    assert [it.id for it in load_course(mini_course_path).items][-1] == "ohm-num-2"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["items"][1].update(hint=["Use V = I R."]),
+         "mini.yaml: item ohm-num: hint: unknown field (did you mean 'hints'?)"),
+        (lambda d: d["items"][1].update(explanaton="V = I R."),
+         "mini.yaml: item ohm-num: explanaton: unknown field (did you mean 'explanation'?)"),
+        (lambda d: d["items"][0]["choices"][0].update(corect=True),
+         "mini.yaml: item ohm-mc: choices[1].corect: unknown field (did you mean 'correct'?)"),
+        (lambda d: d["items"][0].update(solution="2 A"),
+         "mini.yaml: item ohm-mc: solution: unknown field (an item has id, kind, concepts,"),
+        (lambda d: d.update(titel="Mini"), "mini.yaml: titel: unknown field (did you mean 'title'?)"),
+        (lambda d: d["concepts"][0].update(sumary="V"),
+         "mini.yaml: concepts[1].sumary: unknown field (did you mean 'summary'?)"),
+        (lambda d: d["misconceptions"][0].update(descripton="x"),
+         "mini.yaml: misconceptions[1].descripton: unknown field (did you mean 'description'?)"),
+        (lambda d: d["units"][0].update(minute=5),
+         "mini.yaml: units[1].minute: unknown field (did you mean 'minutes'?)"),
+        (lambda d: d["lessons"][0].update(concept=["voltage"]),
+         "mini.yaml: lessons[1] (01-voltage): concept: unknown field (did you mean 'concepts'?)"),
+        (lambda d: d["items"][0].update({7: "x"}), "mini.yaml: item ohm-mc: 7: unknown field"),
+    ],
+)
+def test_an_unknown_field_of_a_single_file_is_refused_with_the_nearest_known_one(
+        mini_course_path, tmp_path, change, expected):
+    assert expected in _refusal(_single_file(mini_course_path, tmp_path, change))
+
+
+def test_unknown_fields_of_a_folder_are_refused_with_file_and_field(mini_course_path, teacher,
+                                                                    capsys):
+    _edit_yaml(mini_course_path / "course.yaml", lambda d: d.update(items=[], Title="Mini"))
+    _edit_yaml(mini_course_path / "items" / "ohm.yaml", lambda d: d[0].update(hint="V = I R"))
+    lesson = mini_course_path / "lessons" / "01-voltage.md"
+    lesson.write_text(lesson.read_text().replace("title: Voltage\n",
+                                                 "title: Voltage\nslug: volts\nordre: 2\n"))
+    err = _import_fails(mini_course_path, teacher, capsys)
+    assert ("course.yaml: items: unknown field (in a folder, items are in files "
+            "items/NAME.yaml)") in err
+    assert "course.yaml: Title: unknown field (did you mean 'title'?)" in err
+    assert "items/ohm.yaml: item ohm-mc: hint: unknown field (did you mean 'hints'?)" in err
+    assert ("lessons/01-voltage.md: slug: unknown field (a lesson's slug is its file name)"
+            in err)
+    assert "lessons/01-voltage.md: ordre: unknown field (did you mean 'order'?)" in err
+
+
+def test_every_field_the_export_writes_is_a_known_one(mini_course_path, tmp_path):
+    # every kind, every optional field: a course's own export must import again
+    from tutor.coursefiles import (
+        CHOICE_FIELDS,
+        CONCEPT_FIELDS,
+        COURSE_FIELDS,
+        ITEM_FIELDS,
+        LESSON_FIELDS,
+        SINGLE_FILE_FIELDS,
+        SINGLE_FILE_LESSON_FIELDS,
+        UNIT_FIELDS,
+    )
+
+    spec = load_course(mini_course_path)
+    for it in spec.items:
+        it.explanation, it.hints = "Because.", ["Look again."]
+    single = yaml.safe_load(write_course(spec, tmp_path / "mini.yaml").read_text())
+    folder = write_course(spec, tmp_path / "out")
+    header = yaml.safe_load((folder / "course.yaml").read_text())
+    assert set(header) <= set(COURSE_FIELDS) and set(single) <= set(SINGLE_FILE_FIELDS)
+    assert {k for c in single["concepts"] for k in c} <= set(CONCEPT_FIELDS)
+    assert {k for u in single["units"] for k in u} <= set(UNIT_FIELDS)
+    assert {k for le in single["lessons"] for k in le} == set(SINGLE_FILE_LESSON_FIELDS)
+    assert {k for it in single["items"] for k in it} == set(ITEM_FIELDS)
+    assert {k for it in single["items"] for ch in it.get("choices", []) for k in ch} == set(
+        CHOICE_FIELDS)
+    front = (folder / "lessons" / "01-voltage.md").read_text().split("---")[1]
+    assert set(yaml.safe_load(front)) == set(LESSON_FIELDS)
+    assert _normalised(load_course(tmp_path / "mini.yaml")) == _normalised(load_course(folder))
