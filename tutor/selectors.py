@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 
+from knowledge_graph.diagnosis import WEAK_THRESHOLD
 from knowledge_graph.graph import SkillGraph
 from knowledge_graph.learner import LearnerModel
 from tutor.coursefiles import (
@@ -41,6 +44,8 @@ from tutor.models import (
     Prerequisite,
     User,
 )
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from planner.diagnostic import DiagnosticItem
@@ -215,9 +220,15 @@ def next_item_for(*, learner: User, course: Course, after: Item | None = None) -
     return next((i for i in items if i.pk not in done and i.pk != skip), None)
 
 
-def attempt_for_learner(*, learner: User, attempt_id: int) -> Attempt | None:
-    return (Attempt.objects.select_related("item", "misconception")
-            .filter(learner=learner, pk=attempt_id).first())
+def attempt_for_learner(*, learner: User, attempt_id: int,
+                        item: Item | None = None) -> Attempt | None:
+    """One of the learner's answers; of ``item`` only, when given (a practice page shows
+    its own item's answers, not another's feedback under this item's prompt)."""
+    found = Attempt.objects.select_related("item", "misconception").filter(
+        learner=learner, pk=attempt_id)
+    if item is not None:
+        found = found.filter(item=item)
+    return found.first()
 
 
 def answered_right_since(*, learner: User, item: Item, since: datetime) -> bool:
@@ -503,16 +514,145 @@ class ItemStats:
 
 
 def studio_item_stats(*, course: Course) -> list[ItemStats]:
-    """Every active item with its teacher difficulty, IRT values and judged answers."""
+    """Every active item with its teacher difficulty, IRT values and enrolled learners'
+    judged answers."""
+    # enrolled learners' answers, as calibration counts them (not the teacher's tries)
+    judged = Q(attempts__verdict__in=JUDGED,
+               attempts__learner__in=course.enrolments.values("learner_id"))
     items = (course.items.filter(is_active=True).order_by("order")
-             .annotate(n_attempts=Count("attempts", filter=Q(attempts__verdict__in=JUDGED)),
-                       n_learners=Count("attempts__learner", distinct=True,
-                                        filter=Q(attempts__verdict__in=JUDGED))))
+             .annotate(n_attempts=Count("attempts", filter=judged),
+                       n_learners=Count("attempts__learner", distinct=True, filter=judged)))
     return [ItemStats(it, it.n_attempts, it.n_learners) for it in items]
 
 
 def course_calibration(*, course: Course) -> CourseCalibration | None:
     return CourseCalibration.objects.filter(course=course).first()
+
+
+#: The class overview's window for "recent" activity.
+OVERVIEW_RECENT_DAYS = 7
+#: How many concepts the overview puts under "needs attention".
+OVERVIEW_ATTENTION = 5
+
+
+@dataclass(frozen=True)
+class ConceptOverview:
+    """One concept across the class: how many learners sit in each mastery band."""
+
+    concept: Concept
+    bands: list[tuple[Band, int]]  # every band, in order, with its count of learners
+    learners: int  # learners the counts are over (those who have answered anything)
+    mean_mastery: float
+    answers: int
+    right: int
+
+    @property
+    def below_half(self) -> int:
+        """Learners the model thinks more likely not to know the concept than to know it."""
+        return sum(n for band, n in self.bands if band.low < WEAK_THRESHOLD)
+
+    @property
+    def present(self) -> list[tuple[Band, int]]:
+        """The bands that hold at least one learner, in order."""
+        return [(band, n) for band, n in self.bands if n]
+
+    @property
+    def mean_percent(self) -> int:
+        return percent(self.mean_mastery)
+
+    @property
+    def right_percent(self) -> int | None:
+        return round(100 * self.right / self.answers) if self.answers else None
+
+
+@dataclass(frozen=True)
+class MisconceptionOverview:
+    key: str
+    description: str
+    learners: int
+    times: int
+    last_seen: datetime
+
+
+@dataclass(frozen=True)
+class CourseOverview:
+    enrolled: int
+    answered: int  # enrolled learners with a learner model, i.e. at least one judged answer
+    unreadable: int  # learners whose stored model could not be read (left out)
+    recent_learners: int
+    recent_answers: int
+    recent_days: int
+    concepts: list[ConceptOverview]
+    misconceptions: list[MisconceptionOverview]
+    bands: tuple[Band, ...] = BANDS
+
+    @property
+    def attention(self) -> list[ConceptOverview]:
+        """The concepts with the most learners below 50 %, worst first (none if nobody is)."""
+        ranked = sorted((c for c in self.concepts if c.below_half),
+                        key=lambda c: (-c.below_half, c.mean_mastery, c.concept.order))
+        return ranked[:OVERVIEW_ATTENTION]
+
+
+def course_overview(*, course: Course, now: datetime | None = None) -> CourseOverview:
+    """The class overview of a course for its teacher: mastery by concept, misconceptions
+    shown, recent activity; over enrolled learners only (a teacher's own tries are not
+    the class). A fixed number of queries for any number of learners.
+    """
+    since = (now or timezone.now()) - timedelta(days=OVERVIEW_RECENT_DAYS)
+    graph = course_skill_graph(course=course)
+    concepts = list(course.concepts.order_by("order"))
+    enrolled_ids = list(course.enrolments.values_list("learner_id", flat=True))
+    # Learners who have never answered sit at the prior; counting them would paint a
+    # class that has not started as "weak" everywhere, so the bands are over the others.
+    states = list(LearnerState.objects.filter(course=course, learner_id__in=enrolled_ids)
+                  .values_list("state", flat=True))
+    masteries = []
+    unreadable = 0
+    for s in states:
+        if not s:
+            continue
+        try:
+            masteries.append(LearnerModel.from_dict(graph, s).mastery)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            # one damaged record must not take the whole class's page down; it is
+            # counted and said on the page
+            unreadable += 1
+            log.warning("unreadable learner state in course %s", course.pk)
+    answers = Attempt.objects.filter(item__course=course, learner_id__in=enrolled_ids,
+                                     verdict__in=JUDGED)
+    per_concept = {
+        row["item__concepts__key"]: row
+        for row in answers.values("item__concepts__key").annotate(
+            n=Count("pk"), right=Count("pk", filter=Q(verdict=Attempt.Verdict.CORRECT)))
+    }
+    recent = answers.filter(created_at__gte=since).aggregate(
+        n=Count("pk"), learners=Count("learner", distinct=True))
+    rows = []
+    for c in concepts:
+        ps = [m.get(c.key, 0.0) for m in masteries]
+        counts = {b.key: 0 for b in BANDS}
+        for p in ps:
+            counts[band_for(p).key] += 1
+        stats = per_concept.get(c.key, {})
+        rows.append(ConceptOverview(
+            concept=c, bands=[(b, counts[b.key]) for b in BANDS], learners=len(ps),
+            mean_mastery=sum(ps) / len(ps) if ps else 0.0,
+            answers=stats.get("n", 0), right=stats.get("right", 0)))
+    shown = (Attempt.objects.filter(item__course=course, learner_id__in=enrolled_ids,
+                                    misconception__isnull=False)
+             .values("misconception__key", "misconception__description")
+             .annotate(learners=Count("learner", distinct=True), times=Count("pk"),
+                       last=Max("created_at"))
+             .order_by("-learners", "-times", "misconception__key"))
+    misconceptions = [MisconceptionOverview(m["misconception__key"],
+                                            m["misconception__description"], m["learners"],
+                                            m["times"], m["last"]) for m in shown]
+    return CourseOverview(enrolled=len(enrolled_ids), answered=len(masteries),
+                          unreadable=unreadable,
+                          recent_learners=recent["learners"], recent_answers=recent["n"],
+                          recent_days=OVERVIEW_RECENT_DAYS, concepts=rows,
+                          misconceptions=misconceptions)
 
 
 # -- learning paths: the learner's stored plan, for "My path", practice and the studio --

@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern] = [
     path("courses/<slug:slug>/diagnostic/result/", learning.diagnostic_result,
          name="diagnostic-result"),
     path("courses/<slug:slug>/knowledge/", learning.knowledge, name="knowledge"),
+    path("studio/<slug:slug>/overview/", learning.studio_overview, name="studio-overview"),
     path("studio/<slug:slug>/items/", learning.studio_items, name="studio-items"),
     path("studio/<slug:slug>/items/recalibrate/", learning.studio_recalibrate,
          name="studio-recalibrate"),

@@ -235,12 +235,25 @@ def test_no_page_is_wider_than_a_phone(live_server, transactional_db, browser_pa
     demo = demo_load()
     browser_page.set_viewport_size({"width": 375, "height": 740})
     slug = demo.course.slug
-    pages = {"teacher": [f"/studio/{slug}/", f"/studio/{slug}/items/"],
+    pages = {"teacher": [f"/studio/{slug}/", f"/studio/{slug}/items/", f"/studio/{slug}/overview/"],
              "student": [f"/courses/{slug}/practice/design-divider-3v3/", f"/courses/{slug}/",
-                         f"/courses/{slug}/knowledge/", f"/courses/{slug}/path/"]}
+                         f"/courses/{slug}/knowledge/", f"/courses/{slug}/path/",
+                         # every lesson: long display and inline maths widened 17 of them
+                         *(f"/courses/{slug}/lessons/{le}/" for le in
+                           demo.course.lessons.values_list("slug", flat=True))]}
     for who, paths in pages.items():
         browser_page.context.clear_cookies()
         page = _log_in_as_demo_student(browser_page, live_server.url, demo, who)
+        # On a laptop a table of records is a table (its class once clashed with the
+        # home page's grid of course cards, which laid the rows out side by side).
+        page.set_viewport_size({"width": 1200, "height": 740})
+        for path in paths:
+            page.goto(f"{live_server.url}{path}")
+            shown = page.evaluate("[...document.querySelectorAll('main table')]"
+                                  ".map(t => getComputedStyle(t).display)")
+            assert set(shown) <= {"table"}, (path, shown)
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1200, path
+        page.set_viewport_size({"width": 375, "height": 740})
         for path in paths:
             assert page.goto(f"{live_server.url}{path}").ok, path
             width = page.evaluate("document.documentElement.scrollWidth")
@@ -250,6 +263,19 @@ def test_no_page_is_wider_than_a_phone(live_server, transactional_db, browser_pa
                 for name in ("Add", "Remove"):
                     box = page.get_by_role("button", name=name, exact=True).first.bounding_box()
                     assert box is not None and box["x"] + box["width"] <= 375, name
+            # A table of records shows each row as a card: every cell on screen, named by
+            # its column (the learners' "Steps left" and "Path" used to sit off to the right
+            # in a scroll box nobody could tell was there), and still a table to a reader.
+            off_screen = page.evaluate(
+                """() => [...document.querySelectorAll('table.records td, table.records tbody th')]
+                   .filter(c => c.getBoundingClientRect().right > 375).length""")
+            assert off_screen == 0, f"{path}: {off_screen} cells off screen"
+            if path.endswith(("/knowledge/", f"/studio/{slug}/")):
+                cells = page.evaluate(
+                    """() => [...document.querySelectorAll('table.records td[data-label]')]
+                       .map(c => getComputedStyle(c, '::before').content)""")
+                assert cells and all(c.startswith('"') and c.endswith(': "') for c in cells), cells[:3]
+                assert page.get_by_role("rowheader").count() > 0, path
 
 
 def test_check_my_design_goes_out_while_the_drawing_is_redrawn(
@@ -283,3 +309,59 @@ def test_enter_in_the_new_row_adds_it_and_keeps_the_given_source(
     page.locator("#el-name-2[value='R1']").wait_for()
     assert page.get_by_label("Name of element 1").input_value() == "V1"
     assert "/builder/" not in page.url
+    # Add by keyboard keeps the focus on Add (it fell to the page's body, and the next
+    # Tab skipped the new row); so does "Update the drawing".
+    page.get_by_label("Name of new element").fill("R2")
+    page.get_by_label("First node").fill("out")
+    page.get_by_label("Second node").fill("0")
+    page.get_by_label("Value of new element").fill("6.6k")
+    page.get_by_role("button", name="Add", exact=True).focus()
+    page.keyboard.press("Space")
+    page.locator("#el-name-3[value='R2']").wait_for()
+    assert page.evaluate("document.activeElement.id") == "builder-add"
+    page.get_by_role("button", name="Update the drawing").focus()
+    with page.expect_response(lambda r: "/builder/" in r.url):
+        page.keyboard.press("Space")
+    page.wait_for_function("document.activeElement.id === 'builder-update'")
+    # Removing the last row by keyboard took its button, and the focus fell to the
+    # body: it goes to the Remove now in the last place.
+    page.locator("#builder-remove-2").focus()
+    page.keyboard.press("Space")
+    page.locator("#el-name-3").wait_for(state="detached")
+    page.wait_for_function("document.activeElement.id === 'builder-remove-1'")
+
+
+def test_an_answer_htmx_cannot_send_says_so_and_an_ended_session_goes_to_login(
+    live_server, transactional_db, browser_page
+):
+    # A refused request (a CSRF token gone stale in another tab) used to change nothing
+    # on the page; an ended session swapped the whole login page into the feedback box.
+    from tutor.models import Attempt
+    from tutor.services.demo import demo_load
+
+    demo = demo_load()
+    page = _log_in_as_demo_student(browser_page, live_server.url, demo)
+    item = demo.course.items.filter(kind="multiple_choice").order_by("order").first()
+    url = f"{live_server.url}/courses/{demo.course.slug}/practice/{item.key}/"
+    page.goto(url)
+    cookies = page.context.cookies()
+    page.context.clear_cookies()
+    page.context.add_cookies([c for c in cookies if c["name"] != "csrftoken"])
+    page.locator(f"#choice-{item.choices.first().pk}").check()
+    page.get_by_role("button", name="Check my answer").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "out of date" in alert.inner_text()
+    assert not Attempt.objects.exists()
+
+    page.context.clear_cookies()
+    page.goto(url)  # signed out now: to the login page, and back here after it
+    page.get_by_label("Username").wait_for()
+    page.context.add_cookies([c for c in cookies])
+    page.goto(url)
+    page.context.clear_cookies(name="sessionid")
+    page.locator(f"#choice-{item.choices.first().pk}").check()
+    page.get_by_role("button", name="Check my answer").click()
+    page.wait_for_url("**/login/?next=*")
+    assert page.url.endswith(f"next=%2Fcourses%2F{demo.course.slug}%2Fpractice%2F{item.key}%2F")
+    assert page.get_by_role("heading", level=1).count() == 1  # one page, not one in another

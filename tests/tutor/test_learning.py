@@ -83,6 +83,23 @@ def test_an_answer_after_hints_counts_for_less(course, student, outsider):
     assert LearnerState.objects.get(learner=outsider).state["attempts"]["ohms-law"] == 0.5
 
 
+def test_right_answers_repeated_on_one_item_count_for_little(course, student):
+    # Answering one item right five times (its worked answer open after the first) took
+    # a new learner's concept from 30 % to "mastered" at 96 %.
+    fresh = _mastery(student, course)["ohms-law"]
+    _answer_mc(student, course, "ohm-mc", True, "k1")
+    first = _mastery(student, course)["ohms-law"]
+    for k in range(4):
+        _answer_mc(student, course, "ohm-mc", True, f"r{k}")
+    repeated = _mastery(student, course)["ohms-law"]
+    assert first < repeated and repeated - first < first - fresh
+    attempts = LearnerState.objects.get(learner=student).state["attempts"]["ohms-law"]
+    assert attempts == pytest.approx(1.8)  # one answer and four at REPEAT_WEIGHT
+    # a wrong answer to the same item still counts in full
+    _answer_mc(student, course, "ohm-mc", False, "w")
+    assert _mastery(student, course)["ohms-law"] < first
+
+
 def test_an_unreadable_answer_changes_nothing(course, student):
     item = course.items.get(key="ohm-num")
     attempt = attempt_record(learner=student, item=item, answer="banana", idempotency_key="k")
@@ -118,6 +135,7 @@ def _synthetic_answers(course, n_learners=60, seed=0):  # type: ignore[no-untype
     rows = []
     for k in range(n_learners):
         user = UserFactory(username=f"synthetic-{k}")
+        Enrolment.objects.create(learner=user, course=course)
         theta = rng.gauss(0.0, 1.0)
         for it in items:
             p = 1.0 / (1.0 + math.exp(-1.3 * (theta - true_b[it.key])))
@@ -141,6 +159,21 @@ def test_the_recalibration_task_writes_item_parameters(course, eager_celery):
     cal = CourseCalibration.objects.get(course=course)
     assert cal.attempts_used == 180 and cal.iterations > 0
     assert cal.log_likelihood < 0 and cal.calibrated_at is not None
+
+
+def test_calibration_and_the_items_table_count_enrolled_learners_only(course, teacher,
+                                                                     eager_celery):
+    # The teacher's own tries (who knows the answers) fed the fit and the table's counts.
+    from tutor.tasks import recalibrate_course
+
+    _synthetic_answers(course)
+    for it in course.items.filter(kind__in=["multiple_choice", "numeric", "circuit"]):
+        Attempt.objects.create(learner=teacher, item=it, raw_answer="x",
+                               idempotency_key=f"t-{it.key}", verdict="correct")
+    note = recalibrate_course.delay(course.pk).get()
+    assert note.startswith("Calibrated 3 items on 180 first answers from 60 learners"), note
+    stats = {s.item.key: (s.attempts, s.learners) for s in selectors.studio_item_stats(course=course)}
+    assert stats["ohm-mc"] == (60, 60)
 
 
 def test_a_recalibration_that_keeps_the_values_refreshes_no_plans(course, student,

@@ -384,3 +384,85 @@ def test_a_diagnostic_answer_sent_again_is_named_as_such(client, course, student
     assert Attempt.objects.count() == attempts
     response = client.post(reverse("diagnostic-answer", args=["mini"]), form, follow=True)
     assert "already answered that question" in response.content.decode()
+
+
+@pytest.mark.parametrize(("who", "status"), EDITOR_STATUS)
+def test_class_overview_page(client, people, who, status):
+    response = get_as(client, people[who], reverse("studio-overview", args=["mini"]))
+    assert response.status_code == status
+    if status == 200:
+        html = response.content.decode()
+        # nobody has answered: no bands painted from priors, and the page says why
+        assert "1 learner enrolled; 0 have answered" in html
+        assert "Nobody has answered yet" in html and "Learners by band" not in html
+
+
+def _answer_choice(learner, item, *, correct: bool, key: str):  # type: ignore[no-untyped-def]
+    from tutor.services.attempts import attempt_record
+
+    # the wrong choice is the one tagged with a misconception
+    choice = item.choices.get(is_correct=True) if correct else \
+        item.choices.get(is_correct=False, misconception__isnull=False)
+    return attempt_record(learner=learner, item=item, answer=str(choice.pk), idempotency_key=key)
+
+
+def test_class_overview_counts_enrolled_learners_who_answered(client, people, course):
+    from tutor.selectors import course_overview
+    from tutor.services.courses import enrolment_create
+
+    item = course.items.get(key="ohm-mc")
+    _answer_choice(people["student"], item, correct=False, key="a")  # the misconception
+    _answer_choice(people["student"], item, correct=True, key="b")
+    # the teacher's own tries are not the class, and an enrolled learner who has never
+    # answered is counted as enrolled but not painted into any band
+    _answer_choice(people["teacher"], item, correct=False, key="c")
+    enrolment_create(learner=people["outsider"], course=course)
+    o = course_overview(course=course)
+    assert (o.enrolled, o.answered, o.recent_answers, o.recent_learners) == (2, 1, 2, 1)
+    ohm = next(c for c in o.concepts if c.concept.key == "ohms-law")
+    assert (ohm.answers, ohm.right, ohm.right_percent, ohm.learners) == (2, 1, 50, 1)
+    assert all(sum(n for _, n in c.bands) == 1 for c in o.concepts)
+    divider = next(c for c in o.concepts if c.concept.key == "divider")
+    assert (divider.answers, divider.right_percent) == (0, None)
+    [m] = o.misconceptions
+    assert (m.key, m.learners, m.times) == ("inverted-ohms-law", 1, 1)
+    ranks = [(-c.below_half, c.mean_mastery) for c in o.attention]
+    assert ranks == sorted(ranks) and all(c.below_half for c in o.attention)
+    html = get_as(client, people["teacher"], reverse("studio-overview", args=["mini"])).content
+    assert b"Computes I = R / V." in html and b"2 learners enrolled; 1 has answered" in html
+    assert b'<td data-label="Right">50 %</td>' in html
+
+
+def test_class_overview_queries_do_not_grow_with_the_class(client, people, course):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("studio-overview", args=["mini"])
+    client.force_login(people["teacher"])
+    counts = []
+    for n in (3, 12):
+        call_command("simulate_cohort", "--course", "mini", "--learners", str(n), "--seed", "5")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1], counts
+
+
+@pytest.mark.parametrize("state", [{"format": 99}, {"mastery": {"ohms-law": 1.5}},
+                                   {"mastery": {"ohms-law": None}}, ["x"]])
+def test_one_damaged_learner_record_does_not_take_the_class_overview_down(
+        client, people, course, state):
+    from tests.tutor.factories import UserFactory
+    from tutor.models import Enrolment, LearnerState
+    from tutor.services.attempts import attempt_record
+
+    item = course.items.get(key="ohm-num")
+    attempt_record(learner=people["student"], item=item, answer="9.4 V", idempotency_key="k")
+    other = UserFactory(username="damaged")
+    Enrolment.objects.create(learner=other, course=course)
+    LearnerState.objects.create(learner=other, course=course, state=state)
+    response = get_as(client, people["teacher"], reverse("studio-overview", args=["mini"]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The records of 1 learner could not be read" in html
+    assert response.context["overview"].answered == 1

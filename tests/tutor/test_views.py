@@ -291,6 +291,19 @@ def test_studio_import_shows_every_problem_and_writes_nothing(client, teacher, m
     assert "Nothing was imported" in html and "prerequisite cycle" in html
 
 
+def test_a_refused_upload_keeps_the_admins_heading_and_names_its_error(client, admin_user):
+    # After a refused upload an admin's studio said "Your courses" (it lists every
+    # teacher's), and the field's aria-describedby named an error id no element had.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin_user)
+    response = client.post(reverse("studio-import"), {"file": SimpleUploadedFile("e.yaml", b"")})
+    html = response.content.decode()
+    assert response.status_code == 400 and "All courses" in html
+    assert 'aria-describedby="id_file_helptext id_file_error"' in html
+    assert 'id="id_file_error"' in html
+
+
 def test_studio_import_of_a_single_file(client, teacher, mini_course_path, tmp_path):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -326,3 +339,96 @@ def test_another_teacher_cannot_open_the_studio_course_page(client, course):
 
     other = UserFactory(username="otto", role="teacher")
     assert get_as(client, other, reverse("studio-course", args=["mini"])).status_code == 403
+
+
+def test_course_content_is_shown_not_changed_in_the_django_admin(client, people, course):
+    # An admin edit of an item's prompt was not shown (its rendered HTML was stale), a
+    # changed answer text was not the value graded, and the next export wrote it out.
+    client.force_login(people["admin"])
+    item = course.items.get(key="ohm-num")
+    url = f"/admin/tutor/item/{item.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and b"9.4 V" in page.content
+    assert b'name="prompt"' not in page.content  # shown, not a field
+    response = client.post(url, {"key": "ohm-num", "prompt": "EDITED", "answer_text": "5 V"})
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.answer_text == "9.4 V" and item.prompt != "EDITED"
+    assert client.post(f"/admin/tutor/concept/{course.concepts.first().pk}/delete/",
+                       {"post": "yes"}).status_code == 403
+    listing = client.get("/admin/tutor/item/").content.decode()
+    assert "edited in its course files" in listing
+    # people and enrolments are still the admin's to manage
+    assert client.get("/admin/tutor/enrolment/add/").status_code == 200
+
+
+def test_an_htmx_answer_brings_the_answer_history_up_to_date(client, course, student):
+    # "Your recent answers" stayed as the page loaded: the new answer appeared only
+    # after a reload. It now comes out of band with the feedback, with what was answered.
+    client.force_login(student)
+    page = client.get(reverse("practice", args=["mini", "ohm-num"])).content.decode()
+    assert 'id="answer-history"' in page and "hidden" in page.split('id="answer-history"')[1][:80]
+    html = _answer(client, "ohm-num", "1 V", "k-1").content.decode()
+    assert 'id="answer-history" aria-labelledby="history-heading" hx-swap-oob="true"' in html
+    assert "Incorrect, <q>1 V</q>" in html
+    html = _answer(client, "ohm-num", "9.4 V", "k-2").content.decode()
+    history = html.split('id="answer-history"')[1]
+    assert history.index("Correct, <q>9.4 V</q>") < history.index("Incorrect, <q>1 V</q>")
+
+
+def test_a_course_description_is_rendered_as_markdown(client, course, student):
+    # The format says Markdown; the page showed the ** and $ as typed.
+    from tests.conftest import MINI_COURSE
+    from tutor.coursefiles import load_course
+    from tutor.services.courses import course_import
+
+    spec = load_course(MINI_COURSE)
+    spec = type(spec)(**{**spec.__dict__, "description": "A **tiny** course on $V = IR$."})
+    course_import(spec=spec, actor=course.owner)
+    html = get_as(client, student, reverse("course", args=["mini"])).content.decode()
+    assert "<strong>tiny</strong>" in html and "<math" in html and "**" not in html
+
+
+def test_practise_in_a_course_with_no_items_says_so(client, course, student):
+    # A learner who had never answered was told they had answered every item correctly.
+    course.items.update(is_active=False)
+    client.force_login(student)
+    page = client.get(reverse("practice-next", args=["mini"]), follow=True).content.decode()
+    assert "This course has no practice items yet." in page and "every item" not in page
+
+
+def test_the_admin_cannot_write_a_course_description_the_page_prints_as_it_is(
+        client, people, course):
+    client.force_login(people["admin"])
+    url = f"/admin/tutor/course/{course.pk}/change/"
+    assert b'name="description_html"' not in client.get(url).content
+    client.post(url, {"owner": people["teacher"].pk,
+                      "description_html": "<img src=x onerror=alert(1)>"})
+    course.refresh_from_db()
+    assert "onerror" not in course.description_html
+
+
+def test_a_form_sent_with_a_stale_csrf_token_gets_the_sites_own_page(course, student):
+    # Without JavaScript, Django's own page (advice for developers, outside the site).
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(student)
+    response = client.post(reverse("practice-answer", args=["mini", "ohm-num"]),
+                           {"answer": "9.4 V", "submission_key": "k"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "This page is out of date" in html and "Your courses" in html
+
+
+def test_a_course_cannot_be_deleted_in_the_django_admin(client, people, course):
+    # Deleting it took every learner's answers and mastery with it.
+    # (the refusal came late, from the content it would delete; now it is not offered)
+    client.force_login(people["admin"])
+    assert b'class="deletelink"' not in client.get(f"/admin/tutor/course/{course.pk}/change/").content
+    assert b"delete_selected" not in client.get("/admin/tutor/course/").content
+    assert client.post(f"/admin/tutor/course/{course.pk}/delete/",
+                       {"post": "yes"}).status_code == 403
+    from tutor.models import Course
+
+    assert Course.objects.filter(pk=course.pk).exists()

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from knowledge_graph.learner import LearnerModel, guess_slip_from_2pl
+from knowledge_graph.learner import ASSISTED_WEIGHT, LearnerModel, guess_slip_from_2pl
 from tutor import selectors
 from tutor.models import (
     Attempt,
@@ -88,11 +88,16 @@ def _learner_ability(*, learner_id: int, course_id: int) -> tuple[float, float] 
     return est.theta, est.se
 
 
+#: Evidence weight of a right answer to an item the learner has answered right before.
+REPEAT_WEIGHT = 0.2
+
+
 def mastery_record(*, attempt: Attempt) -> LearnerState | None:
     """Fold one judged answer into the learner's model for the item's course.
 
     Every concept the item is tagged with is updated (the core's conjunctive model);
-    an answer given after hints counts for less. Runs inside the transaction that
+    an answer given after hints counts for less, and a right answer to an item already
+    answered right for much less (``REPEAT_WEIGHT``). Runs inside the transaction that
     stores the verdict, with the learner's state row locked, so two answers at once
     cannot lose an update. Unreadable and pending answers change nothing.
     """
@@ -110,8 +115,16 @@ def mastery_record(*, attempt: Attempt) -> LearnerState | None:
         graph = selectors.course_skill_graph(course=course)
         model = LearnerModel.from_dict(graph, state.state or {})
         guess, slip = item_guess_slip(item, state.theta)
+        weight = ASSISTED_WEIGHT if attempt.hints_used > 0 else 1.0
+        if attempt.is_correct and Attempt.objects.filter(
+                learner_id=attempt.learner_id, item=item, verdict=Attempt.Verdict.CORRECT,
+                pk__lt=attempt.pk).exists():
+            # The item was answered right before and its worked answer has been shown
+            # since: five repeats of one item made a concept "mastered". A wrong answer
+            # to it still counts in full.
+            weight = min(weight, REPEAT_WEIGHT)
         model.update(concepts=concepts, correct=attempt.is_correct, guess=guess, slip=slip,
-                     assisted=attempt.hints_used > 0)
+                     weight=weight)
         state.state = model.to_dict()
         if item_is_calibrated(item) and item.kind in CALIBRATED_KINDS:
             ability = _learner_ability(learner_id=attempt.learner_id, course_id=course.pk)
@@ -126,7 +139,8 @@ def mastery_record(*, attempt: Attempt) -> LearnerState | None:
 
 
 def _queue_recalibration(course_id: int) -> None:
-    transaction.on_commit(lambda: _send_recalibration(course_id))
+    # robust: with eager Celery the fit runs inside the answer's request, after it is saved
+    transaction.on_commit(lambda: _send_recalibration(course_id), robust=True)
 
 
 def _send_recalibration(course_id: int) -> None:
@@ -205,7 +219,10 @@ def course_recalibrate(*, course: Course) -> CourseCalibration:
     minimum = max(int(settings.CALIBRATION_MIN_LEARNERS), 2)
     items = {it.pk: it for it in course.items.filter(is_active=True, kind__in=CALIBRATED_KINDS)}
     first: dict[tuple[int, int], int] = {}
-    rows = (Attempt.objects.filter(item_id__in=list(items), verdict__in=JUDGED)
+    # Enrolled learners only: the teacher's and admins' tries of their own items (they
+    # know the answers) are not the class, and would shift every difficulty.
+    rows = (Attempt.objects.filter(item_id__in=list(items), verdict__in=JUDGED,
+                                   learner__enrolments__course=course)
             .order_by("pk").values_list("learner_id", "item_id", "verdict"))
     for learner_id, item_id, verdict in rows.iterator(chunk_size=5000):
         first.setdefault((learner_id, item_id), int(verdict == Attempt.Verdict.CORRECT))
@@ -367,6 +384,7 @@ def diagnostic_answer(
     """
     from planner.diagnostic import Diagnostic, DiagnosticError
     from tutor.services.attempts import (  # attempts -> hooks -> here
+        AnswerError,
         attempt_expire_if_stale,
         attempt_record,
     )
@@ -409,6 +427,11 @@ def diagnostic_answer(
             )
         attempt = attempt_record(learner=learner, item=item, answer=answer,
                                  idempotency_key=idempotency_key)
+        if attempt.created_at < session.started_at:
+            # A key of an answer from before this diagnostic (a practice form's, sent
+            # again): that answer would be recorded for the question, and this one lost.
+            raise AnswerError("This form was already sent before the diagnostic started; "
+                              "reload the page and answer again.")
         if attempt.verdict == Attempt.Verdict.PENDING:
             session.awaiting = attempt
             session.save(update_fields=["awaiting"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 import uuid
 from functools import partial
@@ -82,7 +83,10 @@ def practice_next(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_learner(request.user, slug)
     item = selectors.next_item_for(learner=request.user, course=course)
     if item is None:
-        messages.info(request, "You have answered every item of this course correctly.")
+        # None also when there is nothing to practise: say which it is
+        messages.info(request, "You have answered every item of this course correctly."
+                      if course.items.filter(is_active=True).exists()
+                      else "This course has no practice items yet.")
         return redirect("course", slug=slug)
     return redirect("practice", slug=slug, item=item.key)
 
@@ -92,7 +96,8 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
     context: dict[str, Any] = {
         **hints_context(item, hints_shown(request.session, request.user, item)),
         "course": item.course, "item": item, "submission_key": uuid.uuid4().hex,
-        "history": selectors.item_attempts(learner=request.user, item=item),
+        # read when the template renders it: after this request's answer is saved
+        "history": partial(selectors.item_attempts, learner=request.user, item=item),
         "history_limit": selectors.ITEM_HISTORY,
         # Both called by the template when the feedback renders, after the answer has
         # refreshed the plan (the next item follows the path, which the answer may have
@@ -105,15 +110,32 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
     if item.netlist and item.kind == Item.Kind.CIRCUIT:
         context["schematic"] = selectors.item_schematic(netlist=item.netlist)
     if item.kind == Item.Kind.DESIGN:
-        built = build(rows_from_netlist(item.netlist) if item.netlist else [])
-        if built.netlist:
-            built.svg = selectors.item_schematic(netlist=built.netlist)
-        else:
-            # The given part is usually incomplete on purpose: no error before the first change.
-            built.error = ""
-        context["builder"] = built
+        context["builder"] = _builder_from(item.netlist)
         context["builder_kinds"] = BUILDER_KINDS
+        # what was typed in the netlist box comes back with any reply to the form
+        context["netlist_text"] = request.POST.get("netlist_text", "")
     return context
+
+
+def _builder_from(netlist: str) -> Any:
+    built = build(rows_from_netlist(netlist) if netlist else [])
+    if built.netlist:
+        built.svg = selectors.item_schematic(netlist=built.netlist)
+    else:
+        # The given part is usually incomplete on purpose: no error before the first change.
+        built.error = ""
+    return built
+
+
+def _show_design_answer(context: dict[str, Any], netlist: str) -> None:
+    """Without JavaScript the answer's redirect rebuilt the builder from the task's given
+    part, so the learner's circuit was gone: show the circuit that was checked."""
+    from circuits.errors import CircuitError
+
+    try:
+        context["builder"] = _builder_from(netlist)
+    except CircuitError:  # a typed netlist the builder cannot hold: back in its box
+        context["netlist_text"] = netlist
 
 
 @require_GET
@@ -122,10 +144,17 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
 def practice(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
     context = practice_context(request, slug, item)
     attempt_id = request.GET.get("attempt", "")
-    if attempt_id.isdigit():
-        found = selectors.attempt_for_learner(learner=request.user, attempt_id=int(attempt_id))
+    # ASCII digits only, and few: str.isdigit() takes '²' and int() then refuses it
+    if re.fullmatch(r"[0-9]{1,18}", attempt_id):
+        found = selectors.attempt_for_learner(learner=request.user, attempt_id=int(attempt_id),
+                                              item=context["item"])
         if found is not None and found.verdict == Attempt.Verdict.PENDING:
             found = attempt_expire_if_stale(attempt_id=found.pk)  # the Refresh link
+        if found is not None and context["item"].kind == Item.Kind.DESIGN:
+            _show_design_answer(context, found.raw_answer)
+        elif found is not None and found.verdict == Attempt.Verdict.INVALID \
+                and context["item"].kind != Item.Kind.MULTIPLE_CHOICE:
+            context["given"] = found.raw_answer  # unreadable: back in the field to mend
         context["attempt"] = found
     return render(request, "practice.html", context)
 
@@ -176,7 +205,8 @@ def practice_hint(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
 def attempt_status(request: AuthedRequest, slug: str, item: str, attempt: int) -> HttpResponse:
     """Polled by the feedback partial while a circuit answer is being simulated."""
     context = practice_context(request, slug, item)
-    found = selectors.attempt_for_learner(learner=request.user, attempt_id=attempt)
+    found = selectors.attempt_for_learner(learner=request.user, attempt_id=attempt,
+                                          item=context["item"])
     if found is None:
         raise Http404
     if found.verdict == Attempt.Verdict.PENDING:
@@ -234,7 +264,7 @@ def studio_import(request: AuthedRequest) -> HttpResponse:
             return redirect("studio")
     return render(request, "studio.html", {
         "courses": selectors.teacher_courses(user=request.user), "form": form,
-        "import_errors": errors,
+        "import_errors": errors, "all_courses": access.is_staff_like(request.user),
     }, status=400)
 
 

@@ -1,4 +1,5 @@
-"""The learning pages: the diagnostic, "My knowledge", and the studio's item calibration."""
+"""The learning pages: the diagnostic, "My knowledge", and the studio's class overview and
+item calibration."""
 
 from __future__ import annotations
 
@@ -176,6 +177,14 @@ def studio_items(request: AuthedRequest, slug: str) -> HttpResponse:
         "course": course, "items": selectors.studio_item_stats(course=course),
         "calibration": selectors.course_calibration(course=course),
     })
+
+
+@require_GET
+@login_required
+def studio_overview(request: AuthedRequest, slug: str) -> HttpResponse:
+    course = access.course_for_editor(request.user, slug)
+    return render(request, "studio_overview.html", {
+        "course": course, "overview": selectors.course_overview(course=course)})
 
 
 @require_POST
