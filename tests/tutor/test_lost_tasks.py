@@ -13,6 +13,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.db import InterfaceError
+from django.db import OperationalError as DjangoOperationalError
 from kombu.exceptions import OperationalError
 
 from tutor import tasks
@@ -155,3 +157,45 @@ def test_an_unreachable_broker_does_not_fail_a_recalibration_request(course, mon
         calibration = calibration_request(course=course)
     assert calibration.requested_at is not None  # the studio shows it asked, and may ask again
     assert "could not queue the recalibration" in caplog.text
+
+
+@pytest.mark.parametrize("error", [
+    DjangoOperationalError("server closed the connection unexpectedly"),
+    InterfaceError("connection already closed"),
+    OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused."),
+])
+def test_a_check_hit_by_a_passing_outage_is_tried_again(course, student, monkeypatch, error):
+    # autoretry_for held only the builtin ConnectionError, which none of these is: a
+    # database restart during a check lost it until the deadline gave up on it.
+    attempt = _pending(course, student, answer="5 V")
+    from tutor.services import attempts
+
+    real, calls = attempts.attempt_check_circuit, []
+
+    def flaky(*, attempt_id: int) -> Attempt:
+        calls.append(attempt_id)
+        if len(calls) == 1:
+            raise error
+        return real(attempt_id=attempt_id)
+
+    monkeypatch.setattr(attempts, "attempt_check_circuit", flaky)
+    # throw=False: run as a worker does, where a retry is a new run, not an exception
+    result = tasks.check_circuit_attempt.apply(args=(attempt.pk,), throw=False)
+    assert calls == [attempt.pk, attempt.pk]
+    assert result.get() == Attempt.objects.get().verdict != "pending"
+
+
+def test_a_check_that_fails_for_another_reason_is_not_tried_again(course, student,
+                                                                  monkeypatch):
+    attempt = _pending(course, student)
+    from tutor.services import attempts
+
+    calls = []
+
+    def broken(*, attempt_id: int) -> Attempt:
+        calls.append(attempt_id)
+        raise ValueError("a bug, not an outage")
+
+    monkeypatch.setattr(attempts, "attempt_check_circuit", broken)
+    result = tasks.check_circuit_attempt.apply(args=(attempt.pk,), throw=False)
+    assert calls == [attempt.pk] and result.failed()
