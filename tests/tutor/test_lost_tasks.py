@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
-from django.utils import timezone
 from django.db import InterfaceError
 from django.db import OperationalError as DjangoOperationalError
+from django.urls import reverse
+from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from tutor import tasks
