@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tutor.middleware.LoginRedirectMiddleware",
+    "tutor.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "kirchhoff.urls"

@@ -1,4 +1,5 @@
-"""Sending a signed-out browser to the login page in a way it can follow."""
+"""Replies a browser can follow: signed out, to the login page; a visit to a form-only
+address, a page instead of a blank 405."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -52,3 +53,24 @@ class LoginRedirectMiddleware:
             return HttpResponseClientRedirect(target)
         response["Location"] = target
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Give an empty 405 a page that says what to do.
+
+    Our own form-only addresses send a visit back to their page (``tutor.http.post_only``);
+    what is left is Django's: ``LogoutView`` takes POST only, so ``/logout/`` typed in the
+    address bar gave a blank page. It now offers the Log out button. htmx requests keep
+    the bare reply (site.js says a request failed).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or response.content or getattr(request, "htmx", False):
+            return response
+        page = render(request, "405.html", status=405)
+        page["Allow"] = response.get("Allow", "")
+        return page

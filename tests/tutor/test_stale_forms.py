@@ -90,3 +90,51 @@ def test_a_damaged_hint_count_in_the_session_counts_no_hints(client, course, stu
     session[f"hints-shown:{item.pk}"] = stored
     session.save()
     assert client.get(reverse("practice", args=["mini", "ohm-num"])).status_code == 200
+
+
+@pytest.mark.parametrize(("name", "args", "back"), [
+    ("practice-answer", ["mini", "ohm-num"], "practice"),
+    ("practice-hint", ["mini", "ohm-num"], "practice"),
+    ("builder", ["mini", "divider-design"], "practice"),
+    ("enrol", ["mini"], "course"),
+    ("diagnostic-start", ["mini"], "diagnostic"),
+    ("diagnostic-answer", ["mini"], "diagnostic"),
+    ("path-goals", ["mini"], "path"),
+    ("studio-import", [], "studio"),
+    ("studio-recalibrate", ["mini"], "studio-items"),
+])
+def test_a_form_only_address_opened_goes_to_its_page(client, course, student, name, args,
+                                                     back):
+    # Without JavaScript a refused answer is shown at the form's address; Enter in the
+    # address bar then gave an empty 405 page.
+    client.force_login(student)
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == 302
+    assert response["Location"] == reverse(back, args=args)
+    assert client.put(reverse(name, args=args)).status_code == 405
+    assert not Attempt.objects.exists()
+
+
+def test_a_form_only_address_opened_signed_out_logs_in_to_its_page(client, course, student):
+    target = reverse("practice", args=["mini", "ohm-num"])
+    response = client.get(reverse("practice-answer", args=["mini", "ohm-num"]), follow=True)
+    assert response.redirect_chain[0] == (target, 302)
+    assert response.redirect_chain[-1][0] == f"{reverse('login')}?next={target}"
+
+
+def test_logout_opened_from_the_address_bar_offers_the_button(client, student):
+    client.force_login(student)
+    response = client.get(reverse("logout"))
+    assert response.status_code == 405 and "POST" in response["Allow"]
+    page = response.content.decode()
+    assert f'action="{reverse("logout")}"' in page and "logged in as sam" in page
+    assert client.get(reverse("home")).status_code == 200  # still logged in
+    client.logout()
+    page = client.get(reverse("logout")).content.decode()
+    assert "This address only takes a form" in page and "logged in as" not in page
+
+
+def test_an_htmx_request_keeps_the_bare_405(client, student):
+    client.force_login(student)
+    response = client.get(reverse("logout"), headers={"HX-Request": "true"})
+    assert response.status_code == 405 and response.content == b""

@@ -6,22 +6,17 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import render
 
 from tutor import selectors
 from tutor.builder import build, rows_from_post
-from tutor.http import AuthedRequest
+from tutor.http import AuthedRequest, post_only
 from tutor.views.core import practice_context
 
 
-@require_http_methods(["GET", "POST"])
+@post_only("practice")  # without JavaScript a builder button leaves this address in the bar
 @login_required
 def builder_update(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
-    if request.method == "GET":
-        # Without JavaScript a builder button leaves this address in the bar; opened
-        # again (a bookmark, Enter in the bar) it goes back to the item, not to a 405.
-        return redirect("practice", slug=slug, item=item)
     context = practice_context(request, slug, item)
     built = build(rows_from_post(request.POST))
     if built.netlist:

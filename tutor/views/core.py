@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from tutor import access, selectors
 from tutor.builder import KINDS as BUILDER_KINDS
@@ -28,7 +28,7 @@ from tutor.coursefiles import (
 )
 from tutor.forms import CourseUploadForm
 from tutor.hints import hints_context, hints_open_next, hints_shown
-from tutor.http import AuthedRequest
+from tutor.http import AuthedRequest, post_only
 from tutor.models import Attempt, Item
 from tutor.services.attempts import AnswerError, attempt_expire_if_stale, attempt_record
 from tutor.services.courses import course_import, enrolment_create
@@ -57,7 +57,7 @@ def course_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     })
 
 
-@require_POST
+@post_only("course")
 @login_required
 def course_enrol(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_viewer(request.user, slug)
@@ -159,7 +159,7 @@ def practice(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
     return render(request, "practice.html", context)
 
 
-@require_POST
+@post_only("practice")
 @login_required
 def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
     context = practice_context(request, slug, item)
@@ -187,7 +187,7 @@ def practice_answer(request: AuthedRequest, slug: str, item: str) -> HttpRespons
     return render(request, template, context)
 
 
-@require_POST
+@post_only("practice")
 @login_required
 def practice_hint(request: AuthedRequest, slug: str, item: str) -> HttpResponse:
     """Open the item's next hint (a POST: it changes how the next answer counts)."""
@@ -238,7 +238,7 @@ def studio_course_format(request: AuthedRequest) -> HttpResponse:
     return render(request, "studio_course_format.html", {"title": title, "body": body})
 
 
-@require_POST
+@post_only("studio")
 @login_required
 def studio_import(request: AuthedRequest) -> HttpResponse:
     access.require_teacher(request.user)

@@ -13,11 +13,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from tutor import access, selectors
-from tutor.http import AuthedRequest
+from tutor.http import AuthedRequest, post_only
 from tutor.models import Attempt, Course, Item
 from tutor.services.attempts import AnswerError, attempt_expire_if_stale
 from tutor.services.learning import (
@@ -82,7 +82,7 @@ def diagnostic(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(request, "diagnostic.html", context)
 
 
-@require_POST
+@post_only("diagnostic")
 @login_required
 def diagnostic_begin(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_learner(request.user, slug)
@@ -94,7 +94,7 @@ def diagnostic_begin(request: AuthedRequest, slug: str) -> HttpResponse:
     return redirect("diagnostic", slug=slug)
 
 
-@require_POST
+@post_only("diagnostic")
 @login_required
 def diagnostic_submit(request: AuthedRequest, slug: str) -> HttpResponse:
     item = access.item_for_learner(request.user, slug, request.POST.get("item", ""))
@@ -187,7 +187,7 @@ def studio_overview(request: AuthedRequest, slug: str) -> HttpResponse:
         "course": course, "overview": selectors.course_overview(course=course)})
 
 
-@require_POST
+@post_only("studio-items")
 @login_required
 def studio_recalibrate(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_editor(request.user, slug)

@@ -8,10 +8,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from tutor import access, selectors
-from tutor.http import AuthedRequest
+from tutor.http import AuthedRequest, post_only
 from tutor.models import Course, User
 from tutor.services.plans import GoalError, goals_set, plan_refresh
 
@@ -35,7 +35,7 @@ def path(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(request, template, _path_context(request.user, course))
 
 
-@require_POST
+@post_only("path")
 @login_required
 def path_goals(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_learner(request.user, slug)
