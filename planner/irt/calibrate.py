@@ -66,29 +66,50 @@ class Priors:
         Prior mean of ``b``; one per item is allowed, e.g. the teacher's difficulty.
     b_sd : float, default 2
         Prior standard deviation of ``b``.
+    log_a_float : float or None, default 5
+        Let the prior mean of ``log a`` float with the items' own discriminations
+        (BILOG-MG's FLOAT option, an empirical-Bayes prior), anchored to
+        ``log_a_mean`` by this many pseudo-items; None holds it at ``log_a_mean``.
+        2PL with one ``log_a_mean`` only: a mean given per item is kept as given.
 
     Raises
     ------
     InvalidParameterError
-        A standard deviation that is not positive and finite.
+        A standard deviation or anchor that is not positive and finite.
 
     Notes
     -----
     Their only job is to keep the estimate finite when the data cannot: an item
     that everyone answers right has ``b -> -inf`` under plain MML. With hundreds of
     answers per item the likelihood dominates them.
+
+    A fixed prior on ``log a`` still pulls every discrimination towards
+    ``exp(log_a_mean)``: on a bank whose items discriminate more than that on
+    average (a ~ U(0.5, 2) has mean log a = 0.19), the fixed lognormal(0, 0.5)
+    biased a down by 0.02 on average, twice girth's bias, and the flatter item
+    curves made the learners' abilities slightly worse (``benchmarks/README.md``).
+    Floating centres the prior on the bank instead: the mean is a parameter with
+    the hyperprior ``N(log_a_mean, log_a_sd**2 / log_a_float)``, set after every
+    M-step to its conditional mode ``(log_a_float * log_a_mean + sum(log a)) /
+    (log_a_float + n_items)``. That step maximises the same log posterior the EM
+    climbs, so the objective still never decreases; on a bank of a few items the
+    pseudo-items keep the prior where it was.
     """
 
     log_a_mean: float | Sequence[float] = 0.0
     log_a_sd: float = 0.5
     b_mean: float | Sequence[float] = 0.0
     b_sd: float = 2.0
+    log_a_float: float | None = 5.0
 
     def __post_init__(self) -> None:
         for name in ("log_a_sd", "b_sd"):
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
                 raise InvalidParameterError(f"{name} must be positive and finite, got {v!r}")
+        k = self.log_a_float
+        if k is not None and not (math.isfinite(k) and k > 0):
+            raise InvalidParameterError(f"log_a_float must be positive and finite, got {k!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,9 +448,12 @@ class _Prior:
     sd_al: float
     sd_b: float
     active: bool
+    float_k: float = 0.0  # pseudo-items anchoring a floating mean of log a; 0: fixed
+    mu0_al: float = 0.0
+    mu_float: float = 0.0
 
     @classmethod
-    def make(cls, priors: Priors | None, n_items: int) -> _Prior:
+    def make(cls, priors: Priors | None, n_items: int, model: Model = "2pl") -> _Prior:
         if priors is None:
             z = np.zeros(n_items)
             return cls(z, z.copy(), 0.0, 0.0, 1.0, 1.0, False)
@@ -452,7 +476,27 @@ class _Prior:
             priors.log_a_sd,
             priors.b_sd,
             True,
+            float_k=(float(priors.log_a_float) if priors.log_a_float is not None
+                     and model == "2pl" and np.ndim(priors.log_a_mean) == 0 else 0.0),
+            mu0_al=float(np.mean(priors.log_a_mean)),
+            mu_float=float(np.mean(priors.log_a_mean)),
         )
+
+    def refloat(self, al: FloatArray) -> None:
+        """Move a floating mean of log a to its conditional mode given ``al``."""
+        if self.float_k > 0:
+            self.mu_float = (self.float_k * self.mu0_al + float(al.sum())) / (
+                self.float_k + al.size
+            )
+            self.mu_al[:] = self.mu_float
+
+    def log_hyperprior(self) -> float:
+        """Log density of a floating mean under its hyperprior (0 when fixed)."""
+        if self.float_k <= 0:
+            return 0.0
+        sd = self.sd_al / math.sqrt(self.float_k)
+        z = (self.mu_float - self.mu0_al) / sd
+        return -0.5 * z * z - math.log(sd * math.sqrt(2 * math.pi))
 
     def logpdf_al(self, al: FloatArray) -> FloatArray:
         if not self.active:
@@ -621,7 +665,7 @@ def _log_prior(model: Model, al: FloatArray, b: FloatArray, prior: _Prior, est_a
         return 0.0
     lp = float(prior.logpdf_b(b).sum())
     if model == "2pl":
-        lp += float(prior.logpdf_al(al).sum())
+        lp += float(prior.logpdf_al(al).sum()) + prior.log_hyperprior()
     elif est_a:
         lp += float(_normal_logpdf(al[:1], prior.mu_al[:1], prior.sd_al)[0])
     return lp
@@ -939,7 +983,7 @@ def calibrate(
         raise InvalidParameterError(f"unknown storage {storage!r}")
     counts = _Counts.build(data, storage)
     n_i = data.n_items
-    prior = _Prior.make(priors, n_i)
+    prior = _Prior.make(priors, n_i, model)
     if model == "1pl" and np.ptp(prior.mu_al) > 0:
         raise InvalidParameterError("the 1PL has one discrimination: log_a_mean must be one value")
     est_a = model == "2pl" or fixed_a is None
@@ -957,6 +1001,7 @@ def calibrate(
     obj_hist: list[float] = []
     converged = False
     iterations = 0
+    prior.refloat(al)
     post, ll = _estep(counts, np.exp(al), b, x, logw)
     ll_hist.append(ll)
     obj_hist.append(ll + _log_prior(model, al, b, prior, est_a))
@@ -965,6 +1010,7 @@ def calibrate(
         old_al, old_b = al, b
         if model == "2pl":
             al, b = _mstep_2pl(al, b, rbar, nbar, x, prior, m_steps)
+            prior.refloat(al)  # coordinate ascent on the same log posterior
         else:
             al1, b = _mstep_1pl(float(al[0]), b, rbar, nbar, x, prior, m_steps, est_a)
             al = np.full(n_i, al1)

@@ -283,10 +283,46 @@ def test_groups_without_overlap_are_put_on_one_scale_by_the_prior():
 
 def test_an_unanswered_item_sits_at_its_prior():
     data = ResponseData.from_indices([0, 1, 2], [0, 0, 0], [1, 0, 1], n_items=2)
+    fixed = calibrate(data, priors=Priors(log_a_float=None))
+    assert fixed.b[1] == pytest.approx(0.0, abs=1e-6)
+    assert fixed.a[1] == pytest.approx(1.0, abs=1e-6)
+    assert fixed.se_b[1] == pytest.approx(2.0, rel=0.05)  # the prior sd
+    # A floating prior mean sits where its 5 pseudo-items at log a = 0 and the two
+    # items put it: mu = (log a0 + mu) / 7, so the unanswered item has a0 ** (1/6).
     fit = calibrate(data)
     assert fit.b[1] == pytest.approx(0.0, abs=1e-6)
-    assert fit.a[1] == pytest.approx(1.0, abs=1e-6)
-    assert fit.se_b[1] == pytest.approx(2.0, rel=0.05)  # the prior sd
+    assert fit.a[0] != pytest.approx(1.0, abs=1e-3)
+    assert fit.a[1] == pytest.approx(fit.a[0] ** (1 / 6), rel=1e-4)
+
+
+def test_a_floating_prior_does_not_pull_a_discriminating_bank_down():
+    # every item discriminates more than the fixed prior's centre, a = 1
+    rng = np.random.default_rng(5)
+    a = rng.uniform(1.5, 2.5, 40)
+    b = rng.normal(size=40)
+    theta = rng.normal(size=400)
+    x = (rng.random((400, 40)) < 1 / (1 + np.exp(-a * (theta[:, None] - b)))).astype(float)
+    fixed = calibrate(x, priors=Priors(log_a_float=None), standard_errors=False)
+    floating = calibrate(x, standard_errors=False)
+    bias_fixed = float(np.mean(np.log(fixed.a) - np.log(a)))
+    bias_floating = float(np.mean(np.log(floating.a) - np.log(a)))
+    assert bias_fixed < -0.05  # the fixed prior shrinks them towards a = 1
+    assert abs(bias_floating) < abs(bias_fixed) / 2
+    assert rmse(floating.a, a) < rmse(fixed.a, a)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"model": "1pl"}, {"priors": Priors(log_a_mean=[0.1, -0.2, 0.0, 0.3])}],
+    ids=["1pl", "per-item means"],
+)
+def test_the_prior_floats_only_for_one_shared_mean_of_many_slopes(kwargs):
+    x, *_ = simulate(200, 4, seed=8)
+    priors = kwargs.get("priors", Priors())
+    fixed = Priors(log_a_mean=priors.log_a_mean, log_a_float=None)
+    got = calibrate(x, **{**kwargs, "priors": priors}, standard_errors=False)
+    want = calibrate(x, **{**kwargs, "priors": fixed}, standard_errors=False)
+    assert np.array_equal(got.a, want.a) and np.array_equal(got.b, want.b)
 
 
 def test_repeated_attempts_count_as_more_evidence():
@@ -368,3 +404,9 @@ def test_bad_options_are_refused(kwargs):
 def test_priors_need_positive_spreads():
     with pytest.raises(InvalidParameterError):
         Priors(b_sd=0.0)
+
+
+@pytest.mark.parametrize("k", [0.0, -1.0, float("nan"), float("inf")])
+def test_a_floating_prior_needs_a_positive_finite_anchor(k):
+    with pytest.raises(InvalidParameterError, match="log_a_float"):
+        Priors(log_a_float=k)
