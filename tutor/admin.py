@@ -35,6 +35,14 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("role", "is_staff", "is_active")
     fieldsets = (*BaseUserAdmin.fieldsets, ("Kirchhoff", {"fields": ("role",)}))  # type: ignore[misc]
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # Answers are read-only one by one (AttemptAdmin), which Django's delete page
+        # took as a refusal to delete a person who had answered anything. Erasing a
+        # person must take their answers with them; a course they own still protects it.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Attempt._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
 
 class NoWrites:
     """No add, change or delete here: course content comes from its checked files."""

@@ -362,6 +362,26 @@ def test_course_content_is_shown_not_changed_in_the_django_admin(client, people,
     assert client.get("/admin/tutor/enrolment/add/").status_code == 200
 
 
+def test_an_admin_can_delete_a_person_with_their_answers(client, people, course):
+    # Answers are read-only in the admin, which its delete page took as a refusal to
+    # delete anyone who had answered: "Cannot delete user", and 403 on confirming.
+    from tutor.models import User
+    from tutor.services.attempts import attempt_record
+
+    student = people["student"]
+    attempt_record(learner=student, item=course.items.get(key="ohm-num"), answer="9.4 V",
+                   idempotency_key="del-1")
+    client.force_login(people["admin"])
+    url = f"/admin/tutor/user/{student.pk}/delete/"
+    assert "Cannot delete" not in client.get(url).content.decode()
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not User.objects.filter(pk=student.pk).exists()
+    assert not Attempt.objects.filter(learner_id=student.pk).exists()
+    # a teacher who owns a course is still protected by it
+    owner = course.owner
+    assert "Cannot delete" in client.get(f"/admin/tutor/user/{owner.pk}/delete/").content.decode()
+
+
 def test_an_htmx_answer_brings_the_answer_history_up_to_date(client, course, student):
     # "Your recent answers" stayed as the page loaded: the new answer appeared only
     # after a reload. It now comes out of band with the feedback, with what was answered.
