@@ -294,8 +294,9 @@ def learner_model(
 ) -> LearnerModel:
     """The learner's mastery model for a course (fresh, at each concept's prior, if none yet).
 
-    ``LearnerState.state`` holds :meth:`LearnerModel.to_dict` output; this is the one
-    place that reads it, so the format has one owner.
+    ``LearnerState.state`` holds :meth:`LearnerModel.to_dict` output, read through
+    :meth:`LearnerModel.from_dict` only (here, and for a whole class in
+    :func:`course_overview`), so the format has one owner.
     """
     graph = graph or course_skill_graph(course=course)
     row = LearnerState.objects.filter(learner=learner, course=course).first()
@@ -541,10 +542,11 @@ class ConceptOverview:
 
     concept: Concept
     bands: list[tuple[Band, int]]  # every band, in order, with its count of learners
-    learners: int  # learners the counts are over (those who have answered anything)
+    learners: int  # learners the counts are over: those whose answers reach the concept
     mean_mastery: float
     answers: int
     right: int
+    not_reached: int = 0  # learners who have answered, but nothing that bears on it yet
 
     @property
     def below_half(self) -> int:
@@ -607,13 +609,20 @@ def course_overview(*, course: Course, now: datetime | None = None) -> CourseOve
     # class that has not started as "weak" everywhere, so the bands are over the others.
     states = list(LearnerState.objects.filter(course=course, learner_id__in=enrolled_ids)
                   .values_list("state", flat=True))
-    masteries = []
+    # A concept whose mastery still sits where every learner starts, with no answer on
+    # it, has not been reached: counted in its band it made the concepts nobody had
+    # started look like the class's weakest ("1 of 1 learner below 50 %", 0 answers).
+    start = LearnerModel(graph).mastery
+    masteries: list[dict[str, float]] = []
     unreadable = 0
     for s in states:
         if not s:
             continue
         try:
-            masteries.append(LearnerModel.from_dict(graph, s).mastery)
+            model = LearnerModel.from_dict(graph, s)
+            tried = model.attempts
+            masteries.append({c: p for c, p in model.mastery.items()
+                              if tried.get(c) or abs(p - start.get(c, -1.0)) > 1e-9})
         except (ValueError, TypeError, AttributeError, KeyError):
             # one damaged record must not take the whole class's page down; it is
             # counted and said on the page
@@ -630,7 +639,7 @@ def course_overview(*, course: Course, now: datetime | None = None) -> CourseOve
         n=Count("pk"), learners=Count("learner", distinct=True))
     rows = []
     for c in concepts:
-        ps = [m.get(c.key, 0.0) for m in masteries]
+        ps = [m[c.key] for m in masteries if c.key in m]
         counts = {b.key: 0 for b in BANDS}
         for p in ps:
             counts[band_for(p).key] += 1
@@ -638,7 +647,8 @@ def course_overview(*, course: Course, now: datetime | None = None) -> CourseOve
         rows.append(ConceptOverview(
             concept=c, bands=[(b, counts[b.key]) for b in BANDS], learners=len(ps),
             mean_mastery=sum(ps) / len(ps) if ps else 0.0,
-            answers=stats.get("n", 0), right=stats.get("right", 0)))
+            answers=stats.get("n", 0), right=stats.get("right", 0),
+            not_reached=len(masteries) - len(ps)))
     shown = (Attempt.objects.filter(item__course=course, learner_id__in=enrolled_ids,
                                     misconception__isnull=False)
              .values("misconception__key", "misconception__description")

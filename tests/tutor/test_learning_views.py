@@ -433,6 +433,26 @@ def test_class_overview_counts_enrolled_learners_who_answered(client, people, co
     assert b'<td data-label="Right">50 %</td>' in html
 
 
+def test_class_overview_does_not_call_a_concept_nobody_has_reached_weak(client, people, course):
+    # Every learner who had answered anything was counted in every concept's bands, so
+    # a concept nobody had reached sat at the starting 30 % and topped "Needs attention"
+    # ("Voltage divider: 1 of 1 learner below 50 %" with no answer on it).
+    from tutor.selectors import course_overview
+
+    item = course.items.get(key="ohm-mc")
+    for k in "abc":
+        _answer_choice(people["student"], item, correct=True, key=k)
+    o = course_overview(course=course)
+    divider = next(c for c in o.concepts if c.concept.key == "divider")
+    ohm = next(c for c in o.concepts if c.concept.key == "ohms-law")
+    assert (divider.learners, divider.not_reached, divider.below_half) == (0, 1, 0)
+    assert (ohm.learners, ohm.not_reached) == (1, 0)
+    assert divider not in o.attention
+    html = get_as(client, people["teacher"], reverse("studio-overview", args=["mini"])).content
+    row = html.decode().split('id="concept-divider"')[1].split("</tr>")[0]
+    assert "not reached 1" in row and "0 %" not in row
+
+
 def test_class_overview_queries_do_not_grow_with_the_class(client, people, course):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
