@@ -92,6 +92,32 @@ def rows_from_netlist(netlist: str) -> list[Row]:
     return rows
 
 
+def rows_holding(netlist: str) -> list[Row] | None:
+    """The rows that hold exactly this netlist's elements, or None when the builder cannot.
+
+    A typed answer may use what the builder has no row for: a dependent source (E, F,
+    G, H) with four nodes, a diode model of its own, or more than ``MAX_ROWS``
+    elements. Shown in rows it lost a node and read as a resistor, and checking again
+    sent another circuit. Each row is rebuilt alone, so an unfinished circuit (a
+    dangling node) still goes back into rows.
+    """
+    from circuits.errors import CircuitError
+    from circuits.netlist import element_from_parts, format_element, parse_elements
+
+    try:
+        elements = parse_elements(netlist)
+        rows = rows_from_netlist(netlist)
+        if len(rows) > MAX_ROWS or any(r.kind not in dict(KINDS) for r in rows):
+            return None
+        for e, r in zip(elements, rows, strict=True):
+            again = element_from_parts(r.kind, r.name, r.nodes[: r.node_count], _value_for(r))
+            if format_element(again) != format_element(e):
+                return None
+    except CircuitError:
+        return None
+    return rows
+
+
 def _value_for(row: Row) -> str:
     """Builders type "5 V" for a source; a netlist wants "DC 5"."""
     from circuits.errors import UnitError

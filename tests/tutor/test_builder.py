@@ -8,7 +8,13 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
-from tutor.builder import answer_from_post, build, rows_from_netlist, rows_from_post
+from tutor.builder import (
+    answer_from_post,
+    build,
+    rows_from_netlist,
+    rows_from_post,
+    rows_holding,
+)
 from tutor.models import Attempt
 
 DIVIDER_ROWS = [("V", "V1", "in", "0", "", "5 V"), ("R", "R1", "in", "out", "", "1.7 kΩ"),
@@ -177,3 +183,14 @@ def test_a_hostile_design_netlist_is_refused_with_its_own_reason_only(
     assert "not allowed" in html
     # the hint for numeric answers does not belong under a netlist's error
     assert "Write a number with its unit" not in html
+
+
+@pytest.mark.parametrize(("netlist", "held"), [
+    ("V1 in 0 DC 5\nR1 in out 3.4k", True),  # unfinished (a dangling node): still rows
+    ("V1 in 0 DC 1\nR1 in m 1k\nXU1 0 m o OPAMP\nC1 o 0 1u\nD1 o 0", True),
+    ("V1 in 0 DC 5\nE1 x 0 in 0 2\nR1 x 0 1k", False),  # four nodes: no such row
+    ("V1 in 0 DC 5\nD1 in 0 MYD\n.model MYD D(IS=1e-12)", False),  # a diode model of its own
+    (".control\nshell ls\n.endc", False),  # refused: back in its box as typed
+])
+def test_rows_hold_a_netlist_only_when_they_can_hold_all_of_it(netlist, held):
+    assert (rows_holding(netlist) is not None) is held

@@ -182,6 +182,14 @@ def test_without_javascript_the_checked_design_is_shown_again(client, course, st
         page = client.post(url, {"netlist_text": typed, "submission_key": "d-2"},
                            follow=True).content.decode()
     assert "6.6k ohms please</textarea>" in page
+    # a circuit the builder has no row for (a dependent source's four nodes) is shown
+    # as typed, not as a three-node "resistor" E1 that a second check would send
+    typed = "V1 in 0 DC 5\nR1 in out 3.4k\nR2 out 0 6.6k\nE1 x 0 out 0 1\nR3 x 0 1k"
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(url, {"netlist_text": typed, "submission_key": "d-3"},
+                           follow=True).content.decode()
+    assert "E1 x 0 out 0 1\nR3 x 0 1k</textarea>" in page
+    assert 'value="E1"' not in page
 
 
 def test_the_builder_address_opened_again_goes_back_to_the_item(client, course, student):

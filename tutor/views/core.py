@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from tutor import access, selectors
 from tutor.builder import KINDS as BUILDER_KINDS
-from tutor.builder import answer_from_post, build, rows_from_netlist, rows_from_post
+from tutor.builder import answer_from_post, build, rows_from_netlist, rows_from_post, rows_holding
 from tutor.coursefiles import (
     CourseValidationError,
     course_file_bytes,
@@ -130,12 +130,10 @@ def _builder_from(netlist: str) -> Any:
 def _show_design_answer(context: dict[str, Any], netlist: str) -> None:
     """Without JavaScript the answer's redirect rebuilt the builder from the task's given
     part, so the learner's circuit was gone: show the circuit that was checked."""
-    from circuits.errors import CircuitError
-
-    try:
-        context["builder"] = _builder_from(netlist)
-    except CircuitError:  # a typed netlist the builder cannot hold: back in its box
+    if rows_holding(netlist) is None:  # a typed netlist the builder cannot hold: its box
         context["netlist_text"] = netlist
+    else:
+        context["builder"] = _builder_from(netlist)
 
 
 @require_GET
