@@ -332,10 +332,12 @@ def _parse(text: str, default_unit: str | None) -> Quantity:
         # A bare "M" is a prefix however it is read, milli or mega.
         extra, unit = (-3, None) if suffix == "M" else _read_suffix(suffix, original)
         if extra != 0:
+            # a bare "M" is refused on its own too, so the example spells both readings
+            example = (f"'{mantissa}m' (milli) or '{mantissa}meg' (mega)" if suffix == "M"
+                       else f"'{mantissa}{suffix}'")
             raise UnitError(
                 f"cannot read {original!r}: the {letter!r} of {rkm.group(0)!r} is already its "
-                f"multiplier, so no second prefix may follow; write one prefix, as in "
-                f"'{mantissa}{suffix}'"
+                f"multiplier, so no second prefix may follow; write one prefix, as in {example}"
             )
     else:
         number = _NUMBER.match(s)

@@ -102,13 +102,15 @@ def test_bare_uppercase_m_is_refused_as_ambiguous():
 @pytest.mark.parametrize(
     ("text", "suggests"),
     [("4k7 mA", "4.7mA"), ("2m5 kV", "2.5kV"), ("4k7k", "4.7k"), ("1k5 meg", "1.5meg"),
-     ("4R7 mA", "4.7mA"), ("4k7 M", "4.7M"), ("2u2 nF", "2.2nF")],
+     ("4R7 mA", "4.7mA"), ("4k7 M", "4.7meg"), ("4k7M", "4.7m"), ("2u2 nF", "2.2nF")],
 )
 def test_a_prefix_after_an_rkm_value_is_refused_not_dropped(text, suggests):
     # "4k7 mA" used to read as 4.7 kA and "2m5 kV" as 2.5 mV: the second prefix was ignored.
     with pytest.raises(UnitError, match="no second prefix") as caught:
         parse_quantity(text)
     assert f"'{suggests}'" in str(caught.value)
+    # what it suggests is itself read (it once suggested '4.7M', refused as ambiguous)
+    parse_quantity(suggests)
 
 
 @pytest.mark.parametrize(
