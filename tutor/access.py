@@ -35,10 +35,19 @@ def course_for_learner(user: User, slug: str) -> Course:
     return course
 
 
+def can_edit(user: User, course: Course) -> bool:
+    """The course's owner, while a teacher, and admins.
+
+    Ownership alone is not enough: an owner whose role is student (made so in the admin,
+    or demoted) would see every learner's record of the course.
+    """
+    return is_staff_like(user) or (course.owner_id == user.pk and user.is_teacher)
+
+
 def course_for_editor(user: User, slug: str) -> Course:
-    """Teacher studio: the course's owner and admins."""
+    """Teacher studio: see :func:`can_edit`."""
     course = course_for_viewer(user, slug)
-    if not (is_staff_like(user) or course.owner_id == user.pk):
+    if not can_edit(user, course):
         raise PermissionDenied("Only the course's teacher can do that.")
     return course
 

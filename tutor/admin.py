@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 
 from tutor.models import (
@@ -81,6 +82,14 @@ class CourseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a course is made by importing its files
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "owner":
+            # a course's owner runs its studio, with every learner's record: never a student
+            kwargs["queryset"] = User.objects.filter(
+                Q(role__in=[User.Role.TEACHER, User.Role.ADMIN]) | Q(is_superuser=True)
+            ).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # it would take every learner's answers and mastery with it

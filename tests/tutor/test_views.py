@@ -382,6 +382,21 @@ def test_an_admin_can_delete_a_person_with_their_answers(client, people, course)
     assert "Cannot delete" in client.get(f"/admin/tutor/user/{owner.pk}/delete/").content.decode()
 
 
+def test_a_student_who_owns_a_course_does_not_get_its_studio(client, people, course):
+    # The admin offered every user as a course's owner, and ownership alone opened the
+    # studio: a student made owner saw every learner's path, the overview and the export.
+    client.force_login(people["admin"])
+    form = client.get(f"/admin/tutor/course/{course.pk}/change/").content.decode()
+    owner_select = form.split('name="owner"')[1].split("</select>")[0]
+    assert people["teacher"].username in owner_select
+    assert people["student"].username not in owner_select
+    student = people["student"]
+    course.owner = student
+    course.save(update_fields=["owner"])
+    for name in ("studio-course", "studio-overview", "studio-items"):
+        assert get_as(client, student, reverse(name, args=["mini"])).status_code == 403
+
+
 def test_an_htmx_answer_brings_the_answer_history_up_to_date(client, course, student):
     # "Your recent answers" stayed as the page loaded: the new answer appeared only
     # after a reload. It now comes out of band with the feedback, with what was answered.

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from tutor.access import can_edit
 from tutor.coursefiles import ChoiceSpec, CourseSpec
 from tutor.models import (
     Choice,
@@ -24,10 +25,6 @@ from tutor.models import (
 from tutor.rendering import render_inline, render_markdown
 
 log = logging.getLogger(__name__)
-
-
-def _may_edit(user: User, course: Course) -> bool:
-    return user.is_admin_role or user.is_superuser or course.owner_id == user.pk
 
 
 @transaction.atomic
@@ -50,7 +47,7 @@ def course_import(*, spec: CourseSpec, actor: User) -> Course:
             description_html=render_markdown(spec.description), owner=actor
         )
     else:
-        if not _may_edit(actor, course):
+        if not can_edit(actor, course):
             # said as an import error is (field: reason), with the way out
             raise PermissionDenied(
                 f"slug: the course {spec.slug!r} belongs to someone else; "
