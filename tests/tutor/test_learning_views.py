@@ -301,6 +301,13 @@ def test_diagnostic_result_page(client, people, course, who, status, settings):
             for v in report.mastered + report.uncertain + report.weak:
                 assert f"{v.concept.name.replace(chr(39), '&#x27;')} ({int(100 * v.mastery)}%" \
                     in html
+            # "Start practising" went to a concept the page had not named (the path's
+            # first step, a prerequisite at 93 %) under a list headed "To learn first":
+            # the page now says where practice starts, and why
+            first = response.context["path"].steps[0]
+            start = html.split('id="start-heading"')[1]
+            assert f"starts with <strong>{first.title}</strong>" in start.replace("&#x27;", "'")
+            assert "To learn first" not in html
 
 
 @pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)

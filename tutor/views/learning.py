@@ -157,6 +157,7 @@ def diagnostic_result(request: AuthedRequest, slug: str) -> HttpResponse:
         raise Http404("No finished diagnostic yet.")
     return render(request, "diagnostic_result.html", {
         "course": course, "report": selectors.diagnostic_report(session=session),
+        "path": selectors.learner_path(learner=request.user, course=course),
     })
 
 
