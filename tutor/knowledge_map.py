@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from knowledge_graph.diagnosis import MASTERED_THRESHOLD, WEAK_THRESHOLD
 from knowledge_graph.graph import SkillGraph
 
-__all__ = ["BANDS", "Band", "Edge", "MapLayout", "Node", "band_for", "layered_layout",
-           "percent"]
+__all__ = ["BANDS", "UNASSESSED", "Band", "Edge", "MapLayout", "Node", "band_for",
+           "layered_layout", "percent"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,13 @@ BANDS: tuple[Band, ...] = (
     Band("mastered", "Mastered", MASTERED_THRESHOLD, "#2b5f8f", "#ffffff", "#12324f", "",
          "95% and up"),
 )
+
+
+#: A concept no answer of the learner bears on yet: its probability is the population's
+#: starting guess, which said "Shaky, 30 %" of every concept to a learner who had
+#: answered nothing. Not a range of probabilities, so not one of BANDS.
+UNASSESSED = Band("unassessed", "Not assessed yet", 0.0, "#f0f0f0", "#1a1a1a", "#6b6b6b",
+                  "1 3", "no answer of yours bears on it yet")
 
 
 def percent(p: float) -> int:
@@ -76,6 +83,13 @@ class Node:
     @property
     def percent(self) -> int:
         return percent(self.mastery)
+
+    @property
+    def status(self) -> str:
+        """What the box says under the name: the band and the percentage, if assessed."""
+        if self.band is UNASSESSED:
+            return self.band.label
+        return f"{self.band.label} · {self.percent}%"
 
     @property
     def cx(self) -> float:
@@ -151,9 +165,15 @@ def _wrap(name: str) -> tuple[str, ...]:
 
 
 def layered_layout(
-    graph: SkillGraph, mastery: Mapping[str, float], names: Mapping[str, str]
+    graph: SkillGraph,
+    mastery: Mapping[str, float],
+    names: Mapping[str, str],
+    *,
+    assessed: Collection[str] | None = None,
 ) -> MapLayout:
     """Rows by prerequisite depth, top to bottom; arrows point from a prerequisite down.
+
+    Concepts outside ``assessed`` (when given) are drawn as :data:`UNASSESSED`.
 
     Within a row concepts are ordered by the mean position of their prerequisites in
     the rows above (one barycentre pass, which removes most crossings in course-sized
@@ -183,7 +203,8 @@ def layered_layout(
         for k, c in enumerate(row):
             p = float(mastery.get(c, 0.0))
             name = names.get(c, c)
-            nodes[c] = Node(c, name, _wrap(name), p, band_for(p),
+            band = band_for(p) if assessed is None or c in assessed else UNASSESSED
+            nodes[c] = Node(c, name, _wrap(name), p, band,
                             x0 + k * (NODE_W + GAP_X), MARGIN + d * (NODE_H + GAP_Y), d)
     edges: list[Edge] = []
     for before, after in graph.edges:

@@ -6,6 +6,7 @@ import functools
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,7 +28,15 @@ from tutor.coursefiles import (
     MisconceptionSpec,
     UnitSpec,
 )
-from tutor.knowledge_map import BANDS, Band, MapLayout, band_for, layered_layout, percent
+from tutor.knowledge_map import (
+    BANDS,
+    UNASSESSED,
+    Band,
+    MapLayout,
+    band_for,
+    layered_layout,
+    percent,
+)
 from tutor.models import (
     Attempt,
     Concept,
@@ -479,6 +488,23 @@ class KnowledgeRow:
     def percent(self) -> int:
         return percent(self.mastery)  # as the map does: band and % agree
 
+    @property
+    def assessed(self) -> bool:
+        return self.band is not UNASSESSED
+
+
+def assessed_concepts(model: LearnerModel, start: Mapping[str, float]) -> set[str]:
+    """The concepts some answer of the learner bears on: answered, or moved from
+    ``start`` (the fresh model's mastery) by the diagnostic or along the graph.
+
+    The rest still sit at the population's starting guess, which is no verdict on this
+    learner: "Shaky, 30 %" of every concept to someone who has answered nothing, and
+    the class's weakest concepts on the overview when nobody had reached them.
+    """
+    tried = model.attempts
+    return {c for c, p in model.mastery.items()
+            if tried.get(c) or abs(p - start.get(c, -1.0)) > 1e-9}
+
 
 @dataclass(frozen=True)
 class KnowledgeMap:
@@ -490,17 +516,22 @@ class KnowledgeMap:
 def knowledge_map(*, learner: User, course: Course) -> KnowledgeMap:
     """Everything the "My knowledge" page shows, in a fixed number of queries."""
     graph = course_skill_graph(course=course)
-    mastery = learner_model(learner=learner, course=course, graph=graph).mastery
+    model = learner_model(learner=learner, course=course, graph=graph)
+    mastery = model.mastery
+    assessed = assessed_concepts(model, LearnerModel(graph).mastery)
     concepts = course_outline(course=course)
     counts: dict[str, int] = dict(
         Attempt.objects.filter(learner=learner, item__course=course, verdict__in=JUDGED)
         .values("item__concepts__key").annotate(n=Count("pk"))
         .values_list("item__concepts__key", "n")
     )
-    layout = layered_layout(graph, mastery, {c.key: c.name for c in concepts})
-    rows = [KnowledgeRow(c, mastery.get(c.key, 0.0), band_for(mastery.get(c.key, 0.0)),
+    layout = layered_layout(graph, mastery, {c.key: c.name for c in concepts},
+                            assessed=assessed)
+    rows = [KnowledgeRow(c, mastery.get(c.key, 0.0),
+                         band_for(mastery.get(c.key, 0.0)) if c.key in assessed else UNASSESSED,
                          counts.get(c.key, 0), list(c.lessons.all())) for c in concepts]
-    return KnowledgeMap(layout, rows, BANDS)
+    shown = BANDS if len(assessed) == len(rows) else (*BANDS, UNASSESSED)
+    return KnowledgeMap(layout, rows, shown)
 
 
 @dataclass(frozen=True)
@@ -609,9 +640,8 @@ def course_overview(*, course: Course, now: datetime | None = None) -> CourseOve
     # class that has not started as "weak" everywhere, so the bands are over the others.
     states = list(LearnerState.objects.filter(course=course, learner_id__in=enrolled_ids)
                   .values_list("state", flat=True))
-    # A concept whose mastery still sits where every learner starts, with no answer on
-    # it, has not been reached: counted in its band it made the concepts nobody had
-    # started look like the class's weakest ("1 of 1 learner below 50 %", 0 answers).
+    # Over the concepts each learner's answers have reached (assessed_concepts):
+    # counted in its band, a concept nobody had started looked like the class's weakest.
     start = LearnerModel(graph).mastery
     masteries: list[dict[str, float]] = []
     unreadable = 0
@@ -620,9 +650,8 @@ def course_overview(*, course: Course, now: datetime | None = None) -> CourseOve
             continue
         try:
             model = LearnerModel.from_dict(graph, s)
-            tried = model.attempts
-            masteries.append({c: p for c, p in model.mastery.items()
-                              if tried.get(c) or abs(p - start.get(c, -1.0)) > 1e-9})
+            reached = assessed_concepts(model, start)
+            masteries.append({c: p for c, p in model.mastery.items() if c in reached})
         except (ValueError, TypeError, AttributeError, KeyError):
             # one damaged record must not take the whole class's page down; it is
             # counted and said on the page

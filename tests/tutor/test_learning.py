@@ -9,7 +9,7 @@ import pytest
 
 from tests.tutor.factories import UserFactory
 from tutor import selectors
-from tutor.knowledge_map import BANDS, band_for, layered_layout
+from tutor.knowledge_map import BANDS, UNASSESSED, band_for, layered_layout
 from tutor.models import (
     Attempt,
     CourseCalibration,
@@ -416,7 +416,7 @@ def _contrast(x: str, y: str) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-@pytest.mark.parametrize("band", BANDS, ids=lambda b: b.key)
+@pytest.mark.parametrize("band", [*BANDS, UNASSESSED], ids=lambda b: b.key)
 def test_band_colours_have_good_contrast(band):
     assert _contrast(band.text, band.fill) >= 4.5  # WCAG AA for the text in a node
     assert _contrast(band.border, "#ffffff") >= 3.0  # the node's outline on the page

@@ -249,6 +249,22 @@ def test_the_knowledge_map_shows_answers_and_bands(client, course, student):
     assert rows["ohms-law"].mastery > rows["divider"].mastery
     assert f"{rows['ohms-law'].band.label} · {rows['ohms-law'].percent}%" in \
         response.content.decode()
+    # right answers raise no dependent: no answer bears on the divider yet
+    assert not rows["divider"].assessed and rows["voltage"].assessed
+    assert "Voltage divider: Not assessed yet</title>" in response.content.decode()
+
+
+def test_a_learner_who_has_answered_nothing_is_not_called_shaky(client, course, student):
+    # Every concept said "Shaky · 30%" (the population's starting guess) to a learner
+    # who had answered nothing.
+    response = get_as(client, student, reverse("knowledge", args=["mini"]))
+    html = response.content.decode()
+    knowledge = response.context["map"]
+    assert all(not r.assessed for r in knowledge.rows)
+    assert "Shaky" not in html.split('id="knowledge-table"')[0].split("</ul>", 1)[1]
+    assert html.count(">Not assessed yet</text>") == len(knowledge.rows)
+    assert "Not assessed yet: no answer of yours bears on it yet" in html  # in the legend
+    assert '<td data-label="Mastery"><span class="muted">not yet</span></td>' in html
 
 
 def test_simulate_cohort_creates_learners_once_and_calibrates(course, capsys):
