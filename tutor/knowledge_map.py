@@ -51,7 +51,7 @@ BANDS: tuple[Band, ...] = (
 #: starting guess, which said "Shaky, 30 %" of every concept to a learner who had
 #: answered nothing. Not a range of probabilities, so not one of BANDS.
 UNASSESSED = Band("unassessed", "Not assessed yet", 0.0, "#f0f0f0", "#1a1a1a", "#6b6b6b",
-                  "1 3", "no answer of yours bears on it yet")
+                  "1 3", "no answer bears on it yet")
 
 
 def percent(p: float) -> int:

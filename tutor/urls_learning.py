@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern] = [
          name="diagnostic-result"),
     path("courses/<slug:slug>/knowledge/", learning.knowledge, name="knowledge"),
     path("studio/<slug:slug>/overview/", learning.studio_overview, name="studio-overview"),
+    path("studio/<slug:slug>/learners/<str:username>/knowledge/",
+         learning.studio_learner_knowledge, name="studio-learner-knowledge"),
     path("studio/<slug:slug>/items/", learning.studio_items, name="studio-items"),
     path("studio/<slug:slug>/items/recalibrate/", learning.studio_recalibrate,
          name="studio-recalibrate"),

@@ -38,6 +38,31 @@ def test_knowledge_page(client, people, who, status):
         assert html.count('marker-end="url(#km-arrow)"') == 2  # two prerequisite edges
 
 
+@pytest.mark.parametrize(("who", "status"), EDITOR_STATUS)
+def test_a_teacher_sees_a_learners_knowledge(client, people, who, status):
+    # The studio showed a learner's path but nowhere their mastery per concept.
+    from tutor.services.attempts import attempt_record
+
+    student = people["student"]
+    item = Item.objects.get(course__slug="mini", key="ohm-num")
+    attempt_record(learner=student, item=item, answer="9.4 V", idempotency_key="k1")
+    url = reverse("studio-learner-knowledge", args=["mini", student.username])
+    response = get_as(client, people[who], url)
+    assert response.status_code == status
+    if status == 200:
+        html = response.content.decode()
+        assert f"Knowledge of {student.username}</h1>" in html and "<h1>My knowledge" not in html
+        own = get_as(client, student, reverse("knowledge", args=["mini"]))
+        assert [(r.concept.key, r.percent, r.band) for r in response.context["map"].rows] == \
+            [(r.concept.key, r.percent, r.band) for r in own.context["map"].rows]
+        assert reverse("practice-next", args=["mini"]) not in html  # not theirs to practise
+        course_page = get_as(client, people[who], reverse("studio-course", args=["mini"]))
+        assert url in course_page.content.decode()
+    # only learners of the course: another enrolled nobody is a 404
+    missing = reverse("studio-learner-knowledge", args=["mini", people["outsider"].username])
+    assert get_as(client, people["teacher"], missing).status_code == 404
+
+
 @pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)
 def test_diagnostic_page(client, people, who, status):
     response = get_as(client, people[who], reverse("diagnostic", args=["mini"]))
@@ -263,7 +288,7 @@ def test_a_learner_who_has_answered_nothing_is_not_called_shaky(client, course, 
     assert all(not r.assessed for r in knowledge.rows)
     assert "Shaky" not in html.split('id="knowledge-table"')[0].split("</ul>", 1)[1]
     assert html.count(">Not assessed yet</text>") == len(knowledge.rows)
-    assert "Not assessed yet: no answer of yours bears on it yet" in html  # in the legend
+    assert "Not assessed yet: no answer bears on it yet" in html  # in the legend
     assert '<td data-label="Mastery"><span class="muted">not yet</span></td>' in html
 
 

@@ -172,6 +172,16 @@ def knowledge(request: AuthedRequest, slug: str) -> HttpResponse:
 
 @require_GET
 @login_required
+def studio_learner_knowledge(request: AuthedRequest, slug: str, username: str) -> HttpResponse:
+    course, learner = access.learner_for_editor(request.user, slug, username)
+    return render(request, "knowledge.html", {
+        "course": course, "learner": learner,
+        "map": selectors.knowledge_map(learner=learner, course=course),
+    })
+
+
+@require_GET
+@login_required
 def studio_items(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_editor(request.user, slug)
     return render(request, "studio_items.html", {
