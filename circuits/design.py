@@ -63,6 +63,7 @@ __all__ = [
     "DesignResult",
     "GivenResult",
     "check_design",
+    "constraint_in_words",
     "parse_constraint",
 ]
 
@@ -290,6 +291,83 @@ def _describe(op: str, target: str, rel_tol: float) -> str:
             ">=": f"at least {target}", "<": f"below {target}", ">": f"above {target}"}[op]
 
 
+_NOUNS = {"R": "resistor", "C": "capacitor", "L": "inductor", "V": "voltage source",
+          "I": "current source", "D": "diode", "X": "op-amp", "E": "dependent source",
+          "F": "dependent source", "G": "dependent source", "H": "dependent source"}
+
+
+def _counted(kinds: str, n: int) -> str:
+    """``"VIEFGH"``, 2 -> ``"sources"``: what a count counts, as a student says it."""
+    plural = n != 1
+    if kinds == "*":
+        return "elements" if plural else "element"
+    letters = set(kinds.upper())
+    if {"V", "I"} <= letters and letters <= {"V", "I", "E", "F", "G", "H"}:
+        # every source, or the independent ones: the question's "one source"
+        words = ["source"]
+        if letters == {"V", "I"}:
+            words = ["independent source"]
+    else:
+        words = list(dict.fromkeys(_NOUNS.get(k, f"{k} element") for k in kinds.upper()))
+    if plural:
+        words = [w + "s" for w in words]
+    return " or ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _asked_in_words(ask: Ask, absolute: bool) -> str:
+    a = ask.args
+    base = {
+        "V": (f"the voltage at node {a[0]}" if len(a) == 1
+              else f"the voltage from node {a[0]} to node {a[1]}"),
+        "I": f"the current through {a[0]}",
+        "P": f"the power in {a[0]}",
+        "Req": f"the resistance between nodes {a[0]} and {a[1]}" if len(a) == 2 else "",
+    }[ask.quantity]
+    if ask.analysis == "tau":
+        return f"the time constant of {base}"
+    if absolute:
+        base = f"the size of {base} (either direction)"
+    if ask.analysis == "ac":
+        assert ask.freq is not None
+        part = "the phase of" if ask.part == "phase" else "the amplitude of"
+        return f"{part} {base} at {format_quantity(Quantity(ask.freq, 'Hz'))}"
+    if ask.analysis == "tran":
+        assert ask.time is not None
+        return f"{base} at t = {format_quantity(Quantity(ask.time, 's'))}"
+    return base
+
+
+def constraint_in_words(text: str | Constraint, *, rel_tol: float = 0.02) -> str:
+    """A design constraint as a sentence a student reads, not as an expression.
+
+    Parameters
+    ----------
+    text : str or Constraint
+    rel_tol : float, default 0.02
+        The tolerance of ``=`` where the constraint states none (the question's).
+
+    Raises
+    ------
+    DesignSpecError
+        A constraint that cannot be read.
+
+    Examples
+    --------
+    >>> constraint_in_words("count(VIEFGH) = 1")
+    'exactly 1 source'
+    >>> constraint_in_words("|I(V1)| <= 1 mA")
+    'the size of the current through V1 (either direction): at most 1 mA'
+    >>> constraint_in_words("V(out) = 3.3 V ± 2 %")
+    'the voltage at node out: 3.3 V (± 2 %)'
+    """
+    c = text if isinstance(text, Constraint) else parse_constraint(text)
+    if c.ask is None:
+        n = int(c.target.value)
+        return f"{_describe(c.op, str(n), 0.0)} {_counted(c.kinds, n)}"
+    tol = c.rel_tol if c.rel_tol is not None else rel_tol
+    return f"{_asked_in_words(c.ask, c.absolute)}: {_describe(c.op, format_quantity(c.target), tol)}"
+
+
 def _same_number(a: float | None, b: float | None, unit: str = "") -> bool:
     if a is None or b is None:
         return a is b
@@ -504,8 +582,7 @@ def check_design(
         wanted = _describe(c.op, str(int(c.target.value)) if c.ask is None
                            else format_quantity(c.target), tol)
         if c.ask is None:  # "count(V) is 2" reads like code; say what is counted
-            noun = "element" if int(value.value) == 1 else "elements"
-            what = noun if c.kinds == "*" else f"{'/'.join(c.kinds)} {noun}"
+            what = _counted(c.kinds, int(value.value))
             message = f"The circuit has {shown} {what}; it should have {wanted}."
         else:
             message = f"{c.label} is {shown}; it should be {wanted}."

@@ -258,6 +258,30 @@ def course_enrolments(*, course: Course) -> QuerySet[Enrolment]:
     return course.enrolments.select_related("learner").order_by("learner__username")
 
 
+@dataclass(frozen=True)
+class ConstraintShown:
+    words: str  # "exactly 1 source", for the student
+    text: str  # "count(VIEFGH) = 1", as written in the course file
+
+
+def design_constraints(*, item: Item) -> list[ConstraintShown]:
+    """A design item's constraints in words, each with its expression.
+
+    The page listed the expressions alone ("count(VIEFGH) = 1"), which read as code.
+    """
+    from circuits.design import constraint_in_words
+    from circuits.errors import CircuitError
+
+    shown = []
+    for text in item.constraints:
+        try:
+            words = constraint_in_words(text, rel_tol=item.tolerance)
+        except CircuitError:  # checked at import; an old row shows as written
+            words = text
+        shown.append(ConstraintShown(words, text))
+    return shown
+
+
 def item_schematic(*, netlist: str) -> str:
     """The SVG schematic of a netlist, drawn once per process and netlist.
 

@@ -174,7 +174,29 @@ def test_cheating_with_a_second_source_fails(pool):
     result = check_design("V1 in 0 5\nR1 in 0 10k\nV2 out 0 3.3\nR2 out 0 10k", SPEC, runner=pool)
     assert [r.satisfied for r in result.results] == [True, True, True, False]
     # a count is exact: no "(± 1 %)" tolerance on a number of elements
-    assert result.results[3].message == "The circuit has 2 V elements; it should have exactly 1."
+    assert result.results[3].message == \
+        "The circuit has 2 voltage sources; it should have exactly 1."
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("count(VIEFGH) = 1", "exactly 1 source"),
+    ("count(R) = 2", "exactly 2 resistors"),
+    ("count(VI) <= 1", "at most 1 independent source"),
+    ("count(RC) >= 2", "at least 2 resistors or capacitors"),
+    ("count(*) < 6", "below 6 elements"),
+    ("|I(V1)| <= 1 mA", "the size of the current through V1 (either direction): at most 1 mA"),
+    ("V(out) = 3.3 V ± 2 %", "the voltage at node out: 3.3 V (± 2 %)"),
+    ("V(a, b) = 1 V", "the voltage from node a to node b: 1 V (± 5 %)"),  # the default
+    ("mag(V(out))@f=1kHz >= 0.99 V",
+     "the amplitude of the voltage at node out at 1 kHz: at least 990 mV"),
+    ("V(out)@t=1ms > 2 V", "the voltage at node out at t = 1 ms: above 2 V"),
+    ("P(RL) = 60 mW ± 2 %", "the power in RL: 60 mW (± 2 %)"),
+])
+def test_a_constraint_reads_as_words(text, words):
+    # The practice page listed "count(VIEFGH) = 1", which a student reads as code.
+    from circuits.design import constraint_in_words
+
+    assert constraint_in_words(text, rel_tol=0.05) == words
 
 
 def test_constraint_grammar():

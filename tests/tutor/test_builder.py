@@ -194,3 +194,13 @@ def test_a_hostile_design_netlist_is_refused_with_its_own_reason_only(
 ])
 def test_rows_hold_a_netlist_only_when_they_can_hold_all_of_it(netlist, held):
     assert (rows_holding(netlist) is not None) is held
+
+
+@pytest.mark.django_db
+def test_a_design_question_says_its_constraints_in_words(client, course, student):
+    client.force_login(student)
+    page = client.get(reverse("practice", args=["mini", "divider-design"])).content.decode()
+    listed = page.split('<ul class="constraints">')[1].split("</ul>")[0]
+    assert "<li>The voltage at node out: 3.3 V (± 2 %)" in listed
+    assert "<li>Exactly 1 voltage source <span" in listed
+    assert "<code>count(V) = 1</code>" in listed  # the expression stays, for reference

@@ -112,6 +112,7 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
     if item.kind == Item.Kind.DESIGN:
         context["builder"] = _builder_from(item.netlist)
         context["builder_kinds"] = BUILDER_KINDS
+        context["constraints"] = selectors.design_constraints(item=item)
         # what was typed in the netlist box comes back with any reply to the form
         context["netlist_text"] = request.POST.get("netlist_text", "")
     return context
