@@ -365,7 +365,8 @@ def constraint_in_words(text: str | Constraint, *, rel_tol: float = 0.02) -> str
         n = int(c.target.value)
         return f"{_describe(c.op, str(n), 0.0)} {_counted(c.kinds, n)}"
     tol = c.rel_tol if c.rel_tol is not None else rel_tol
-    return f"{_asked_in_words(c.ask, c.absolute)}: {_describe(c.op, format_quantity(c.target), tol)}"
+    wanted = _describe(c.op, format_quantity(c.target), tol)
+    return f"{_asked_in_words(c.ask, c.absolute)}: {wanted}"
 
 
 def _same_number(a: float | None, b: float | None, unit: str = "") -> bool:
