@@ -137,8 +137,17 @@ NODE_H = 68.0
 GAP_X = 20.0
 GAP_Y = 52.0
 MARGIN = 16.0
+LANE_W = 10.0  # the width an arrow that skips a row takes in it
+LANE_GAP = 6.0  # between a lane and what is beside it
 LINE_CHARS = 21  # of a 14 px bold name in a NODE_W box
 MIN_SCALE = 0.77  # names at 10.8 px; the demo course (1440 px) then fits a 72rem column
+
+
+def _bend(x1: float, y1: float, x2: float, y2: float) -> str:
+    """An S-curve from (x1, y1) down to (x2, y2), leaving and arriving vertically; its
+    control points keep it between the two rows, so it never crosses a box."""
+    mid = (y1 + y2) / 2
+    return f" C{x1:.1f},{mid:.1f} {x2:.1f},{mid:.1f} {x2:.1f},{y2:.1f}"
 
 
 def _depths(graph: SkillGraph) -> dict[str, int]:
@@ -175,44 +184,78 @@ def layered_layout(
 
     Concepts outside ``assessed`` (when given) are drawn as :data:`UNASSESSED`.
 
-    Within a row concepts are ordered by the mean position of their prerequisites in
-    the rows above (one barycentre pass, which removes most crossings in course-sized
-    graphs), syllabus order breaking ties. O(V + E) after the sort.
+    An arrow that skips rows gets a lane of its own in every row it crosses (a
+    "dummy node", as in Sugiyama's layered drawing): drawn straight down from its
+    prerequisite, it ran under the boxes in between, so that "Power and energy -> AC
+    power" read as passing through Capacitors. Within a row, boxes and lanes are
+    ordered by the mean position of what they hang from in the row above (one
+    barycentre pass, which removes most crossings in course-sized graphs), syllabus
+    order breaking ties. O(V + E * rows) after the sorts.
     """
     depth = _depths(graph)
     syllabus = {c: k for k, c in enumerate(graph.order)}
-    rows: dict[int, list[str]] = {}
+    rows: dict[int, list[str]] = {d: [] for d in range(max(depth.values(), default=-1) + 1)}
     for c in graph.order:
-        rows.setdefault(depth[c], []).append(c)
+        rows[depth[c]].append(c)
+    # A lane is named by its edge's index and row; it hangs from the slot above it.
+    above: dict[str, list[str]] = {c: [] for c in graph.order}
+    tie: dict[str, tuple[int, int]] = {c: (syllabus[c], 0) for c in graph.order}
+    lanes: list[list[str]] = []
+    for i, (before, after) in enumerate(graph.edges):
+        chain = [f"\0{i}:{d}" for d in range(depth[before] + 1, depth[after])]
+        for k, lane in enumerate(chain):
+            rows[depth[before] + 1 + k].append(lane)
+            above[lane] = [([before, *chain])[k]]
+            tie[lane] = (syllabus[after], 1 + syllabus[before])
+        above[after].append(chain[-1] if chain else before)
+        lanes.append(chain)
     position: dict[str, float] = {}
     for d in sorted(rows):
-        def centre(c: str) -> tuple[float, int]:
-            pre = [position[p] for p in graph.prerequisites(c) if p in position]
-            return (sum(pre) / len(pre) if pre else float(syllabus[c]), syllabus[c])
+        def centre(slot: str) -> tuple[float, tuple[int, int]]:
+            up = [position[u] for u in above[slot] if u in position]
+            return (sum(up) / len(up) if up else float(syllabus.get(slot, 0)), tie[slot])
 
         rows[d].sort(key=centre)
-        for k, c in enumerate(rows[d]):
-            position[c] = float(k)
-    widest = max((len(r) for r in rows.values()), default=0)
-    width = 2 * MARGIN + widest * NODE_W + max(widest - 1, 0) * GAP_X
+        for k, slot in enumerate(rows[d]):
+            position[slot] = float(k)
+
+    def slot_w(slot: str) -> float:
+        return NODE_W if slot in syllabus else LANE_W
+
+    def gap(left: str, right: str) -> float:  # lanes sit close: they hold only a line
+        return GAP_X if left in syllabus and right in syllabus else LANE_GAP
+
+    def row_width(row: list[str]) -> float:
+        return sum(map(slot_w, row)) + sum(gap(a, b) for a, b in zip(row, row[1:], strict=False))
+
+    width = 2 * MARGIN + max((row_width(r) for r in rows.values()), default=0.0)
     height = 2 * MARGIN + len(rows) * NODE_H + max(len(rows) - 1, 0) * GAP_Y
     nodes: dict[str, Node] = {}
+    lane_x: dict[str, float] = {}
     for d, row in rows.items():
-        row_w = len(row) * NODE_W + (len(row) - 1) * GAP_X
-        x0 = (width - row_w) / 2
-        for k, c in enumerate(row):
-            p = float(mastery.get(c, 0.0))
-            name = names.get(c, c)
-            band = band_for(p) if assessed is None or c in assessed else UNASSESSED
-            nodes[c] = Node(c, name, _wrap(name), p, band,
-                            x0 + k * (NODE_W + GAP_X), MARGIN + d * (NODE_H + GAP_Y), d)
+        x = (width - row_width(row)) / 2
+        y = MARGIN + d * (NODE_H + GAP_Y)
+        for k, slot in enumerate(row):
+            if k:
+                x += gap(row[k - 1], slot)
+            if slot not in syllabus:
+                lane_x[slot] = x + LANE_W / 2
+            else:
+                p = float(mastery.get(slot, 0.0))
+                name = names.get(slot, slot)
+                band = band_for(p) if assessed is None or slot in assessed else UNASSESSED
+                nodes[slot] = Node(slot, name, _wrap(name), p, band, x, y, d)
+            x += slot_w(slot)
     edges: list[Edge] = []
-    for before, after in graph.edges:
+    for (before, after), chain in zip(graph.edges, lanes, strict=True):
         a, b = nodes[before], nodes[after]
-        x1, y1 = a.x + NODE_W / 2, a.y + NODE_H
-        x2, y2 = b.x + NODE_W / 2, b.y - 4  # stop short so the arrowhead shows
-        bend = (y2 - y1) / 2
-        edges.append(Edge(before, after, f"M{x1:.1f},{y1:.1f} C{x1:.1f},{y1 + bend:.1f} "
-                                         f"{x2:.1f},{y2 - bend:.1f} {x2:.1f},{y2:.1f}"))
+        path = f"M{a.cx:.1f},{a.y + NODE_H:.1f}"
+        x1, y1 = a.cx, a.y + NODE_H
+        for lane, d in zip(chain, range(a.depth + 1, b.depth), strict=True):
+            top = MARGIN + d * (NODE_H + GAP_Y)
+            path += _bend(x1, y1, lane_x[lane], top) + f" L{lane_x[lane]:.1f},{top + NODE_H:.1f}"
+            x1, y1 = lane_x[lane], top + NODE_H
+        path += _bend(x1, y1, b.cx, b.y - 4)  # stop short so the arrowhead shows
+        edges.append(Edge(before, after, path))
     ordered = [nodes[c] for c in graph.order]
     return MapLayout(ordered, edges, width, height, NODE_W, NODE_H)
