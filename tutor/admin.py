@@ -110,11 +110,20 @@ class ChoiceInline(NoWrites, admin.TabularInline):
 
 @admin.register(Item)
 class ItemAdmin(ViewOnlyAdmin):
-    list_display = ("key", "kind", "course", "difficulty", "irt_a", "irt_b", "is_active")
+    list_display = ("key", "kind", "course", "difficulty", "a", "b", "is_active")
     list_filter = ("course", "kind", "is_active")
     search_fields = ("key", "prompt")
     inlines = [ChoiceInline]
     list_select_related = ("course",)
+
+    # to two places, as the studio shows them (the stored floats ran to 16 digits)
+    @admin.display(description="IRT a", ordering="irt_a")
+    def a(self, item: Item) -> str:
+        return "" if item.irt_a is None else f"{item.irt_a:.2f}"
+
+    @admin.display(description="IRT b", ordering="irt_b")
+    def b(self, item: Item) -> str:
+        return "" if item.irt_b is None else f"{item.irt_b:.2f}"
 
 
 @admin.register(Attempt)

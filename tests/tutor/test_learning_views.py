@@ -490,7 +490,7 @@ def test_class_overview_counts_enrolled_learners_who_answered(client, people, co
     assert ranks == sorted(ranks) and all(c.below_half for c in o.attention)
     html = get_as(client, people["teacher"], reverse("studio-overview", args=["mini"])).content
     assert b"Computes I = R / V." in html and b"2 learners enrolled; 1 has answered" in html
-    assert b'<td data-label="Right">50 %</td>' in html
+    assert b'<td data-label="Right">50%</td>' in html
 
 
 def test_class_overview_does_not_call_a_concept_nobody_has_reached_weak(client, people, course):
@@ -510,7 +510,7 @@ def test_class_overview_does_not_call_a_concept_nobody_has_reached_weak(client, 
     assert divider not in o.attention
     html = get_as(client, people["teacher"], reverse("studio-overview", args=["mini"])).content
     row = html.decode().split('id="concept-divider"')[1].split("</tr>")[0]
-    assert "not reached 1" in row and "0 %" not in row
+    assert "not reached 1" in row and "0%" not in row
 
 
 def test_class_overview_queries_do_not_grow_with_the_class(client, people, course):
