@@ -48,6 +48,11 @@ Model = Literal["1pl", "2pl"]
 # bias any real item, close enough to keep exp() and the Hessian finite.
 _LOG_A_BOUNDS = (math.log(0.02), math.log(50.0))
 _B_BOUNDS = (-20.0, 20.0)
+# An item joins the floating prior on log a with this many answers, this many of them
+# right and this many wrong (see calibrate): about where a slope's own data outweigh
+# the lognormal(0, 0.5) prior.
+_FLOAT_MIN_ANSWERS = 100
+_FLOAT_MIN_EACH = 10
 # Pairs gathered at a time when scores are computed (bounded memory: chunk x nodes).
 _CHUNK = 65536
 
@@ -91,9 +96,11 @@ class Priors:
     Floating centres the prior on the bank instead: the mean is a parameter with
     the hyperprior ``N(log_a_mean, log_a_sd**2 / log_a_float)``, set after every
     M-step to its conditional mode ``(log_a_float * log_a_mean + sum(log a)) /
-    (log_a_float + n_items)``. That step maximises the same log posterior the EM
-    climbs, so the objective still never decreases; on a bank of a few items the
-    pseudo-items keep the prior where it was.
+    (log_a_float + n)`` over the ``n`` items with at least 100 answers, 10 of them
+    right and 10 wrong; the others keep the fixed prior (their slopes are the
+    prior's and small-sample bias, not evidence about the bank). That step
+    maximises the same log posterior the EM climbs, so the objective still never
+    decreases; with few such items the pseudo-items keep the prior where it was.
     """
 
     log_a_mean: float | Sequence[float] = 0.0
@@ -449,6 +456,7 @@ class _Prior:
     sd_b: float
     active: bool
     float_k: float = 0.0  # pseudo-items anchoring a floating mean of log a; 0: fixed
+    pooled: npt.NDArray[np.bool_] | None = None  # the items whose log a the mean floats with
     mu0_al: float = 0.0
     mu_float: float = 0.0
 
@@ -484,15 +492,16 @@ class _Prior:
 
     def refloat(self, al: FloatArray) -> None:
         """Move a floating mean of log a to its conditional mode given ``al``."""
-        if self.float_k > 0:
-            self.mu_float = (self.float_k * self.mu0_al + float(al.sum())) / (
-                self.float_k + al.size
+        if self.float_k > 0 and self.pooled is not None and self.pooled.any():
+            pooled = al[self.pooled]
+            self.mu_float = (self.float_k * self.mu0_al + float(pooled.sum())) / (
+                self.float_k + pooled.size
             )
-            self.mu_al[:] = self.mu_float
+            self.mu_al[self.pooled] = self.mu_float
 
     def log_hyperprior(self) -> float:
         """Log density of a floating mean under its hyperprior (0 when fixed)."""
-        if self.float_k <= 0:
+        if self.float_k <= 0 or self.pooled is None or not self.pooled.any():
             return 0.0
         sd = self.sd_al / math.sqrt(self.float_k)
         z = (self.mu_float - self.mu0_al) / sd
@@ -1001,6 +1010,13 @@ def calibrate(
     obj_hist: list[float] = []
     converged = False
     iterations = 0
+    # The mean floats with the items whose answers say something about their slope; an
+    # item with few answers, or nearly all right (or wrong), has its log a set by the
+    # prior and by the upward bias of a slope fitted to little data, and floating with
+    # those drove a bank of all-right items to a = 3.3 and a small class's slopes up.
+    # The rest keep the fixed prior: a model of two groups, so EM stays monotone.
+    prior.pooled = (n_item >= _FLOAT_MIN_ANSWERS) & (
+        np.minimum(r_item, n_item - r_item) >= _FLOAT_MIN_EACH)
     prior.refloat(al)
     post, ll = _estep(counts, np.exp(al), b, x, logw)
     ll_hist.append(ll)

@@ -287,12 +287,24 @@ def test_an_unanswered_item_sits_at_its_prior():
     assert fixed.b[1] == pytest.approx(0.0, abs=1e-6)
     assert fixed.a[1] == pytest.approx(1.0, abs=1e-6)
     assert fixed.se_b[1] == pytest.approx(2.0, rel=0.05)  # the prior sd
-    # A floating prior mean sits where its 5 pseudo-items at log a = 0 and the two
-    # items put it: mu = (log a0 + mu) / 7, so the unanswered item has a0 ** (1/6).
+    # nothing floats with an item nobody answered, nor with three answers
     fit = calibrate(data)
-    assert fit.b[1] == pytest.approx(0.0, abs=1e-6)
-    assert fit.a[0] != pytest.approx(1.0, abs=1e-3)
-    assert fit.a[1] == pytest.approx(fit.a[0] ** (1 / 6), rel=1e-4)
+    assert np.array_equal(fit.a, fixed.a) and np.array_equal(fit.b, fixed.b)
+
+
+@pytest.mark.parametrize(("n_learners", "n_items", "p_right"), [
+    (20, 30, 1.0),  # every item answered right by everyone: nothing about a
+    (60, 20, 0.6),  # a class: 60 answers an item, too few to tell a slope from the prior
+])
+def test_a_floating_prior_does_not_float_on_items_that_say_little_about_a(
+        n_learners, n_items, p_right):
+    # Floating with all-right items drove their a to 3.3 (60 items) and spilled onto the
+    # informative ones; with a small class's items the slopes' upward bias lifted them all.
+    rng = np.random.default_rng(3)
+    x = (rng.random((n_learners, n_items)) < p_right).astype(float)
+    fixed = calibrate(x, priors=Priors(log_a_float=None), standard_errors=False)
+    floating = calibrate(x, standard_errors=False)
+    assert np.array_equal(floating.a, fixed.a) and np.array_equal(floating.b, fixed.b)
 
 
 def test_a_floating_prior_does_not_pull_a_discriminating_bank_down():
