@@ -302,11 +302,10 @@ def _counted(kinds: str, n: int) -> str:
     if kinds == "*":
         return "elements" if plural else "element"
     letters = set(kinds.upper())
-    if {"V", "I"} <= letters and letters <= {"V", "I", "E", "F", "G", "H"}:
-        # every source, or the independent ones: the question's "one source"
+    if letters == set("VIEFGH"):
         words = ["source"]
-        if letters == {"V", "I"}:
-            words = ["independent source"]
+    elif letters == {"V", "I"}:
+        words = ["independent source"]
     else:
         words = list(dict.fromkeys(_NOUNS.get(k, f"{k} element") for k in kinds.upper()))
     if plural:
@@ -314,27 +313,43 @@ def _counted(kinds: str, n: int) -> str:
     return " or ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
+def _count_in_words(op: str, n: int, kinds: str) -> str:
+    """``"<", 2, "R"`` -> ``"fewer than 2 resistors"``; ``"=", 0`` -> ``"no ..."``."""
+    if op == "=" and n == 0:
+        return f"no {_counted(kinds, 0)}"
+    bound = {"=": "exactly", "<=": "at most", ">=": "at least", "<": "fewer than",
+             ">": "more than"}[op]
+    return f"{bound} {n} {_counted(kinds, n)}"
+
+
+def _node(name: str) -> str:
+    return "ground" if name == "0" else f"node {name}"
+
+
 def _asked_in_words(ask: Ask, absolute: bool) -> str:
     a = ask.args
-    base = {
-        "V": (f"the voltage at node {a[0]}" if len(a) == 1
-              else f"the voltage from node {a[0]} to node {a[1]}"),
-        "I": f"the current through {a[0]}",
-        "P": f"the power in {a[0]}",
-        "Req": f"the resistance between nodes {a[0]} and {a[1]}" if len(a) == 2 else "",
-    }[ask.quantity]
+    if ask.quantity == "V":
+        base = (f"the voltage at {_node(a[0])}" if len(a) == 1
+                else f"the voltage at {_node(a[0])} with respect to {_node(a[1])}")
+    elif ask.quantity == "I":
+        base = (f"the output current of {a[0]}" if a[0].upper().startswith("X")
+                else f"the current through {a[0]}")
+    elif ask.quantity == "P":
+        base = f"the power in {a[0]}"
+    else:
+        base = f"the resistance between {_node(a[0])} and {_node(a[1])}"
     if ask.analysis == "tau":
-        return f"the time constant of {base}"
-    if absolute:
-        base = f"the size of {base} (either direction)"
+        return f"the time constant of {base}"  # a time constant has no sign to drop
     if ask.analysis == "ac":
         assert ask.freq is not None
-        part = "the phase of" if ask.part == "phase" else "the amplitude of"
-        return f"{part} {base} at {format_quantity(Quantity(ask.freq, 'Hz'))}"
+        at = f"at {format_quantity(Quantity(ask.freq, 'Hz'))}"
+        if ask.part == "phase":
+            return f"{'the size of ' if absolute else ''}the phase of {base} {at}"
+        return f"the amplitude of {base} {at}"  # an amplitude is never negative
     if ask.analysis == "tran":
         assert ask.time is not None
-        return f"{base} at t = {format_quantity(Quantity(ask.time, 's'))}"
-    return base
+        base = f"{base} at t = {format_quantity(Quantity(ask.time, 's'))}"
+    return f"the size of {base} (either direction)" if absolute else base
 
 
 def constraint_in_words(text: str | Constraint, *, rel_tol: float = 0.02) -> str:
@@ -362,8 +377,7 @@ def constraint_in_words(text: str | Constraint, *, rel_tol: float = 0.02) -> str
     """
     c = text if isinstance(text, Constraint) else parse_constraint(text)
     if c.ask is None:
-        n = int(c.target.value)
-        return f"{_describe(c.op, str(n), 0.0)} {_counted(c.kinds, n)}"
+        return _count_in_words(c.op, int(c.target.value), c.kinds)
     tol = c.rel_tol if c.rel_tol is not None else rel_tol
     wanted = _describe(c.op, format_quantity(c.target), tol)
     return f"{_asked_in_words(c.ask, c.absolute)}: {wanted}"
@@ -579,14 +593,14 @@ def check_design(
             if c.absolute:
                 value = Quantity(abs(value.value), value.unit)
         ok = _holds(c.op, value.value, c.target.value, tol, c.target.unit)
-        shown = (str(int(value.value)) if c.ask is None else format_quantity(value))
-        wanted = _describe(c.op, str(int(c.target.value)) if c.ask is None
-                           else format_quantity(c.target), tol)
         if c.ask is None:  # "count(V) is 2" reads like code; say what is counted
-            what = _counted(c.kinds, int(value.value))
-            message = f"The circuit has {shown} {what}; it should have {wanted}."
+            n = int(value.value)
+            has = f"no {_counted(c.kinds, 0)}" if n == 0 else f"{n} {_counted(c.kinds, n)}"
+            wanted = _count_in_words(c.op, int(c.target.value), c.kinds)
+            message = f"The circuit has {has}; it should have {wanted}."
         else:
-            message = f"{c.label} is {shown}; it should be {wanted}."
+            wanted = _describe(c.op, format_quantity(c.target), tol)
+            message = f"{c.label} is {format_quantity(value)}; it should be {wanted}."
         results.append(ConstraintResult(c, ok, value, message))
     voltages = {n: float(v.real) for n, v in op_solution.node_voltages.items()} \
         if op_solution else {}
