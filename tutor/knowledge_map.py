@@ -137,10 +137,12 @@ NODE_H = 68.0
 GAP_X = 20.0
 GAP_Y = 52.0
 MARGIN = 16.0
-LANE_W = 10.0  # the width an arrow that skips a row takes in it
-LANE_GAP = 6.0  # between a lane and what is beside it
+LANE_W = 6.0  # the width an arrow that skips a row takes in it
+LANE_GAP = 4.0  # between a lane and what is beside it (lines 10 px apart)
 LINE_CHARS = 21  # of a 14 px bold name in a NODE_W box
-MIN_SCALE = 0.77  # names at 10.8 px; the demo course (1440 px) then fits a 72rem column
+# Names at 10.8 px; the demo course (1436 px with its lanes) then fits the 72rem column,
+# 1113 px inside its padding (a test holds it).
+MIN_SCALE = 0.77
 
 
 def _bend(x1: float, y1: float, x2: float, y2: float) -> str:

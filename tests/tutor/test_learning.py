@@ -505,6 +505,9 @@ def test_an_arrow_that_skips_a_row_goes_round_the_boxes_in_it():
     assert _edges_through_boxes(lay) == []
     for n in lay.nodes:  # still inside the picture
         assert n.x >= 0 and n.x + lay.node_width <= lay.width
+    # and it still fits the page's 72rem column (1113 px inside its padding) without
+    # scrolling sideways on a laptop: the first lanes, 10 px wide, pushed it to 1140
+    assert lay.min_width <= 1113
 
 
 def test_long_concept_names_wrap_instead_of_being_cut():
