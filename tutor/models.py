@@ -380,6 +380,9 @@ class CourseCalibration(models.Model):
     iterations = models.PositiveIntegerField(default=0)
     calibrated_at = models.DateTimeField(null=True, blank=True)
     requested_at = models.DateTimeField(null=True, blank=True)
+    # When a run last ended, whatever it did (a run that kept the values sets no
+    # calibrated_at), so the studio can tell "ran" from "queued".
+    last_run_at = models.DateTimeField(null=True, blank=True)
     # What the last run did or why it kept the old parameters (too little data), for the studio.
     note = models.CharField(max_length=300, blank=True)
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -193,6 +193,39 @@ def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
     return (lessons[i - 1] if i > 0 else None, lessons[i + 1] if i + 1 < len(lessons) else None)
 
 
+def _path_item(steps: Any, items: list[Item]) -> tuple[int, Item] | None:
+    """The earliest step (its index) with an item left on its concepts, and the first
+    such item in syllabus order; ``items`` are those still to practise, in order."""
+    if not isinstance(steps, list):
+        return None
+    by_concept: dict[str, list[Item]] = defaultdict(list)
+    for it in items:
+        for c in it.concepts.all():
+            by_concept[c.key].append(it)
+    for k, step in enumerate(steps):
+        covers = step.get("covers", []) if isinstance(step, dict) else []
+        found = [by_concept[c][0] for c in covers if by_concept.get(c)]
+        if found:
+            return k, min(found, key=lambda it: it.order)
+    return None
+
+
+def practice_start(*, learner: User, course: Course,
+                   path: LearnerPath | None) -> PathStep | None:
+    """The step of ``path`` that "practise next" opens an item of (see
+    :func:`next_item_for`): the earliest with an item left, not always the first."""
+    if path is None or not path.steps:
+        return None
+    done = set(Attempt.objects.filter(learner=learner, item__course=course,
+                                      verdict=Attempt.Verdict.CORRECT)
+               .values_list("item_id", flat=True))
+    items = list(course.items.filter(is_active=True).exclude(pk__in=done).order_by("order")
+                 .only("pk", "key", "order").prefetch_related(
+                     Prefetch("concepts", queryset=Concept.objects.only("pk", "key"))))
+    found = _path_item([{"covers": list(s.concept_keys)} for s in path.steps], items)
+    return None if found is None else path.steps[found[0]]
+
+
 def next_item_for(*, learner: User, course: Course, after: Item | None = None) -> Item | None:
     """The item to practise next: on the learner's path first, else in syllabus order.
 
@@ -212,17 +245,9 @@ def next_item_for(*, learner: User, course: Course, after: Item | None = None) -
     skip = None if after is None else after.pk
     row = LearnerPlan.objects.filter(learner=learner, course=course).only("plan").first()
     steps = (row.plan or {}).get("steps", []) if row is not None else []
-    if isinstance(steps, list) and steps:
-        by_concept: dict[str, list[Item]] = defaultdict(list)
-        for it in items:
-            if it.pk not in done and it.pk != skip:
-                for c in it.concepts.all():
-                    by_concept[c.key].append(it)
-        for step in steps:
-            covers = step.get("covers", []) if isinstance(step, dict) else []
-            found = [by_concept[c][0] for c in covers if by_concept.get(c)]
-            if found:
-                return min(found, key=lambda it: it.order)
+    on_path = _path_item(steps, [it for it in items if it.pk not in done and it.pk != skip])
+    if on_path is not None:
+        return on_path[1]
     if after is not None:
         items = [i for i in items if i.order > after.order] + \
             [i for i in items if i.order <= after.order]
@@ -748,6 +773,7 @@ class PathStep:
     reason: str
     start_url: str
     part: int = 1
+    concept_keys: tuple[str, ...] = ()  # the concepts' keys, in the same order
 
     @property
     def kind_label(self) -> str:
@@ -877,7 +903,7 @@ def learner_path(*, learner: User, course: Course) -> LearnerPath | None:
             number=n, unit=s["unit"], title=info.get("title", s["unit"]), kind=kind,
             concepts=tuple(names.get(c, c) for c in s["covers"]), effort=float(s["cost"]),
             reason=s["reason"], start_url=start(s["unit"], s["covers"], kind),
-            part=int(s.get("part", 1)),
+            part=int(s.get("part", 1)), concept_keys=tuple(s["covers"]),
         ))
     return LearnerPath(
         steps=tuple(steps),

@@ -111,15 +111,21 @@ def test_recalibrate_button(client, people, who, status, eager_celery,
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_recalibration_that_ran_at_once_does_not_say_queued(client, people, eager_celery):
+@pytest.mark.parametrize("learners", [0, 25])
+def test_a_recalibration_that_ran_at_once_does_not_say_queued(client, people, eager_celery,
+                                                               learners):
     # With no broker the task runs as the request commits: "queued ... once it has run"
-    # sat above a table that already showed the new run.
-    call_command("simulate_cohort", "--course", "mini", "--learners", "25", "--seed", "7")
+    # sat above a table that already showed the new run, or a note that it kept the
+    # values (too few learners), which sets no calibration time.
+    if learners:
+        call_command("simulate_cohort", "--course", "mini", "--learners", str(learners),
+                     "--seed", "7")
     client.force_login(people["teacher"])
     page = client.post(reverse("studio-recalibrate", args=["mini"]), follow=True)
     html = page.content.decode()
-    assert "Recalibrated: the note and the table below show the result." in html
+    assert "Recalibration ran: the note below says what it did." in html
     assert "Recalibration queued" not in html
+    assert ("Kept the previous values" in html) is (learners == 0)
 
 
 def test_course_page_links_learners_to_the_diagnostic_and_their_knowledge(client, people):
@@ -357,10 +363,14 @@ def test_diagnostic_result_page(client, people, course, who, status, settings):
             # "Start practising" went to a concept the page had not named (the path's
             # first step, a prerequisite at 93 %) under a list headed "To learn first":
             # the page now says where practice starts, and why
-            first = response.context["path"].steps[0]
-            start = html.split('id="start-heading"')[1]
-            assert f"starts with <strong>{first.title}</strong>" in start.replace("&#x27;", "'")
+            start = response.context["start"]
+            section = html.split('id="start-heading"')[1].replace("&#x27;", "'")
+            assert f"starts with <strong>{start.title}</strong>" in section
             assert "To learn first" not in html
+            # the step named is the one "Start practising" opens an item of
+            practice = client.get(reverse("practice-next", args=["mini"]))
+            opened = Item.objects.get(course__slug="mini", key=practice.url.split("/")[-2])
+            assert set(opened.concepts.values_list("key", flat=True)) & set(start.concept_keys)
 
 
 @pytest.mark.parametrize(("who", "status"), LEARNER_STATUS)

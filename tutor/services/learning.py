@@ -235,7 +235,8 @@ def course_recalibrate(*, course: Course) -> CourseCalibration:
         most = max(per_item.values(), default=0)
         calibration.note = (f"Kept the previous values: no item has answers from "
                             f"{minimum} learners yet (the most is {most}).")
-        calibration.save(update_fields=["note"])
+        calibration.last_run_at = timezone.now()
+        calibration.save(update_fields=["note", "last_run_at"])
         return calibration
 
     keep = set(chosen)
@@ -249,7 +250,8 @@ def course_recalibrate(*, course: Course) -> CourseCalibration:
         ))
     except IRTError as exc:
         calibration.note = f"Kept the previous values: the fit failed ({exc})."
-        calibration.save(update_fields=["note"])
+        calibration.last_run_at = timezone.now()
+        calibration.save(update_fields=["note", "last_run_at"])
         return calibration
 
     params = fit.items()
@@ -268,7 +270,7 @@ def course_recalibrate(*, course: Course) -> CourseCalibration:
         calibration.attempts_used = len(data)
         calibration.log_likelihood = _finite(fit.log_likelihood)
         calibration.iterations = fit.iterations
-        calibration.calibrated_at = timezone.now()
+        calibration.calibrated_at = calibration.last_run_at = timezone.now()
         skipped = len(items) - len(chosen)
         calibration.note = (
             f"Calibrated {len(chosen)} item{'s' if len(chosen) != 1 else ''} on "

@@ -27,6 +27,7 @@ from tutor.services.learning import (
     diagnostic_answer,
     diagnostic_start,
 )
+from tutor.services.plans import plan_refresh
 
 
 def _diagnostic_context(request: AuthedRequest, course: Course) -> dict[str, Any]:
@@ -155,9 +156,11 @@ def diagnostic_result(request: AuthedRequest, slug: str) -> HttpResponse:
     session = selectors.diagnostic_finished(learner=request.user, course=course)
     if session is None:
         raise Http404("No finished diagnostic yet.")
+    plan_refresh(learner=request.user, course=course)  # as the path page: never stale
+    path = selectors.learner_path(learner=request.user, course=course)
     return render(request, "diagnostic_result.html", {
-        "course": course, "report": selectors.diagnostic_report(session=session),
-        "path": selectors.learner_path(learner=request.user, course=course),
+        "course": course, "report": selectors.diagnostic_report(session=session), "path": path,
+        "start": selectors.practice_start(learner=request.user, course=course, path=path),
     })
 
 
@@ -204,10 +207,10 @@ def studio_recalibrate(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_editor(request.user, slug)
     asked = calibration_request(course=course).requested_at
     now = selectors.course_calibration(course=course)
-    if now is not None and now.calibrated_at is not None and asked is not None \
-            and now.calibrated_at >= asked:
+    if now is not None and now.last_run_at is not None and asked is not None \
+            and now.last_run_at >= asked:
         # it ran at once (no broker: tasks run eagerly), so "queued" would be stale
-        messages.success(request, "Recalibrated: the note and the table below show the result.")
+        messages.success(request, "Recalibration ran: the note below says what it did.")
     else:
         messages.success(request, "Recalibration queued; the note and the table below show "
                                   "its result once it has run.")
