@@ -216,14 +216,22 @@ def practice_start(*, learner: User, course: Course,
     :func:`next_item_for`): the earliest with an item left, not always the first."""
     if path is None or not path.steps:
         return None
+    items, done = _practice_items(learner=learner, course=course)
+    found = _path_item([{"covers": list(s.concept_keys)} for s in path.steps],
+                       [it for it in items if it.pk not in done])
+    return None if found is None else path.steps[found[0]]
+
+
+def _practice_items(*, learner: User, course: Course) -> tuple[list[Item], set[int]]:
+    """The course's active items in syllabus order, with their concepts' keys, and the
+    ids of those the learner has answered right. Two queries (and a prefetch)."""
     done = set(Attempt.objects.filter(learner=learner, item__course=course,
                                       verdict=Attempt.Verdict.CORRECT)
                .values_list("item_id", flat=True))
-    items = list(course.items.filter(is_active=True).exclude(pk__in=done).order_by("order")
+    items = list(course.items.filter(is_active=True).order_by("order")
                  .only("pk", "key", "order").prefetch_related(
                      Prefetch("concepts", queryset=Concept.objects.only("pk", "key"))))
-    found = _path_item([{"covers": list(s.concept_keys)} for s in path.steps], items)
-    return None if found is None else path.steps[found[0]]
+    return items, done
 
 
 def next_item_for(*, learner: User, course: Course, after: Item | None = None) -> Item | None:
@@ -236,12 +244,7 @@ def next_item_for(*, learner: User, course: Course, after: Item | None = None) -
     path, or when the path's concepts have nothing left to answer, it walks forward
     in syllabus order from ``after`` and wraps around. Four queries.
     """
-    done = set(Attempt.objects.filter(learner=learner, item__course=course,
-                                      verdict=Attempt.Verdict.CORRECT)
-               .values_list("item_id", flat=True))
-    items = list(course.items.filter(is_active=True).order_by("order")
-                 .only("pk", "key", "order").prefetch_related(
-                     Prefetch("concepts", queryset=Concept.objects.only("pk", "key"))))
+    items, done = _practice_items(learner=learner, course=course)
     skip = None if after is None else after.pk
     row = LearnerPlan.objects.filter(learner=learner, course=course).only("plan").first()
     steps = (row.plan or {}).get("steps", []) if row is not None else []
