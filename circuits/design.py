@@ -599,8 +599,11 @@ def check_design(
             wanted = _count_in_words(c.op, int(c.target.value), c.kinds)
             message = f"The circuit has {has}; it should have {wanted}."
         else:
+            # in the words the question lists it in, not as an expression
             wanted = _describe(c.op, format_quantity(c.target), tol)
-            message = f"{c.label} is {format_quantity(value)}; it should be {wanted}."
+            said = _asked_in_words(c.ask, c.absolute)
+            message = f"{said[0].upper()}{said[1:]} is {format_quantity(value)}; " \
+                f"it should be {wanted}."
         results.append(ConstraintResult(c, ok, value, message))
     voltages = {n: float(v.real) for n, v in op_solution.node_voltages.items()} \
         if op_solution else {}

@@ -139,6 +139,7 @@ GAP_Y = 52.0
 MARGIN = 16.0
 LANE_W = 6.0  # the width an arrow that skips a row takes in it
 LANE_GAP = 4.0  # between a lane and what is beside it (lines 10 px apart)
+SPREAD = 16.0  # between the ends of two arrows on one box edge, at most
 LINE_CHARS = 21  # of a 14 px bold name in a NODE_W box
 # Names at 10.8 px; the demo course (1436 px with its lanes) then fits the 72rem column,
 # 1113 px inside its padding (a test holds it).
@@ -248,16 +249,33 @@ def layered_layout(
                 band = band_for(p) if assessed is None or slot in assessed else UNASSESSED
                 nodes[slot] = Node(slot, name, _wrap(name), p, band, x, y, d)
             x += slot_w(slot)
+    # Where each arrow leaves its prerequisite and reaches its concept: spread along the
+    # box's edge in the order of where the arrows go or come from, so that three arrows
+    # into one box end in three arrowheads, not one (they stacked at its centre).
+    ends = [(nodes[before], nodes[after], [lane_x[lane] for lane in chain])
+            for (before, after), chain in zip(graph.edges, lanes, strict=True)]
+    leave: dict[int, float] = {}
+    reach: dict[int, float] = {}
+    for key, spot in ((0, leave), (1, reach)):
+        groups: dict[str, list[tuple[float, int]]] = {}
+        for i, (a, b, xs) in enumerate(ends):
+            own, other = (a, b) if key == 0 else (b, a)
+            toward = (xs[0] if key == 0 else xs[-1]) if xs else other.cx
+            groups.setdefault(own.key, []).append((toward, i))
+        for own_key, group in groups.items():
+            group.sort()
+            step = min(SPREAD, 0.6 * NODE_W / max(len(group) - 1, 1))
+            for k, (_, i) in enumerate(group):
+                spot[i] = nodes[own_key].cx + (k - (len(group) - 1) / 2) * step
     edges: list[Edge] = []
-    for (before, after), chain in zip(graph.edges, lanes, strict=True):
-        a, b = nodes[before], nodes[after]
-        path = f"M{a.cx:.1f},{a.y + NODE_H:.1f}"
-        x1, y1 = a.cx, a.y + NODE_H
-        for lane, d in zip(chain, range(a.depth + 1, b.depth), strict=True):
+    for i, (a, b, xs) in enumerate(ends):
+        x1, y1 = leave[i], a.y + NODE_H
+        path = f"M{x1:.1f},{y1:.1f}"
+        for x, d in zip(xs, range(a.depth + 1, b.depth), strict=True):
             top = MARGIN + d * (NODE_H + GAP_Y)
-            path += _bend(x1, y1, lane_x[lane], top) + f" L{lane_x[lane]:.1f},{top + NODE_H:.1f}"
-            x1, y1 = lane_x[lane], top + NODE_H
-        path += _bend(x1, y1, b.cx, b.y - 4)  # stop short so the arrowhead shows
-        edges.append(Edge(before, after, path))
+            path += _bend(x1, y1, x, top) + f" L{x:.1f},{top + NODE_H:.1f}"
+            x1, y1 = x, top + NODE_H
+        path += _bend(x1, y1, reach[i], b.y - 4)  # stop short so the arrowhead shows
+        edges.append(Edge(a.key, b.key, path))
     ordered = [nodes[c] for c in graph.order]
     return MapLayout(ordered, edges, width, height, NODE_W, NODE_H)

@@ -545,9 +545,17 @@ class KnowledgeRow:
         return self.band is not UNASSESSED
 
 
+#: How far from the starting guess a concept's mastery must move, with no answer on it,
+#: to count as assessed: every answer nudges most of the graph by a point or two, and
+#: with any move counting five design answers turned "Not assessed yet" on 34 of 35
+#: concepts back into "Shaky, 30 %".
+ASSESSED_MOVE = 0.05
+
+
 def assessed_concepts(model: LearnerModel, start: Mapping[str, float]) -> set[str]:
     """The concepts some answer of the learner bears on: answered, or moved from
-    ``start`` (the fresh model's mastery) by the diagnostic or along the graph.
+    ``start`` (the fresh model's mastery) by at least :data:`ASSESSED_MOVE`, by the
+    diagnostic or along the graph.
 
     The rest still sit at the population's starting guess, which is no verdict on this
     learner: "Shaky, 30 %" of every concept to someone who has answered nothing, and
@@ -555,7 +563,7 @@ def assessed_concepts(model: LearnerModel, start: Mapping[str, float]) -> set[st
     """
     tried = model.attempts
     return {c for c, p in model.mastery.items()
-            if tried.get(c) or abs(p - start.get(c, -1.0)) > 1e-9}
+            if tried.get(c) or abs(p - start.get(c, -1.0)) >= ASSESSED_MOVE}
 
 
 @dataclass(frozen=True)

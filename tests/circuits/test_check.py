@@ -168,6 +168,9 @@ def test_a_divider_drawing_too_much_current_fails_on_that_constraint(pool):
     failed = [r.constraint.text for r in result.results if not r.satisfied]
     assert failed == ["|I(V1)| <= 1 mA"]
     assert "at most 1 mA" in result.results[2].message
+    # in the words the question lists it in ("|I(V1)| is 10 mA" read as code)
+    assert result.results[2].message.startswith(
+        "The size of the current through V1 (either direction) is 10 mA")
 
 
 def test_cheating_with_a_second_source_fails(pool):

@@ -190,6 +190,7 @@ def test_without_javascript_the_checked_design_is_shown_again(client, course, st
                            follow=True).content.decode()
     assert "E1 x 0 out 0 1\nR3 x 0 1k</textarea>" in page
     assert 'value="E1"' not in page
+    assert "<details open><summary>Or type a netlist instead" in page  # not folded away
 
 
 def test_the_builder_address_opened_again_goes_back_to_the_item(client, course, student):

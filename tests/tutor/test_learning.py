@@ -505,6 +505,12 @@ def test_an_arrow_that_skips_a_row_goes_round_the_boxes_in_it():
     assert _edges_through_boxes(lay) == []
     for n in lay.nodes:  # still inside the picture
         assert n.x >= 0 and n.x + lay.node_width <= lay.width
+    # arrows into one box end at points of their own (three stacked into one arrowhead)
+    ends: dict[str, list[str]] = {}
+    for e in lay.edges:
+        ends.setdefault(e.after, []).append(e.path.rsplit(" ", 1)[1])
+    assert all(len(set(xs)) == len(xs) for xs in ends.values())
+    assert max(len(xs) for xs in ends.values()) >= 3  # the demo course has such boxes
     # and it still fits the page's 72rem column (1113 px inside its padding) without
     # scrolling sideways on a laptop: the first lanes, 10 px wide, pushed it to 1140
     assert lay.min_width <= 1113

@@ -297,6 +297,20 @@ def test_the_knowledge_map_shows_answers_and_bands(client, course, student):
     assert "Voltage divider: Not assessed yet</title>" in response.content.decode()
 
 
+def test_a_nudge_along_the_graph_does_not_count_as_assessed():
+    # Five design answers moved most concepts a point or two from the starting 30 %, and
+    # every one of them lost "Not assessed yet" for "Shaky · 30%".
+    from knowledge_graph.graph import SkillGraph
+    from knowledge_graph.learner import LearnerModel
+    from tutor.selectors import ASSESSED_MOVE, assessed_concepts
+
+    g = SkillGraph(["v", "ohm", "div"], [("v", "ohm"), ("ohm", "div")])
+    start = LearnerModel(g).mastery
+    model = LearnerModel(g, mastery={**start, "div": start["div"] + ASSESSED_MOVE / 2,
+                                     "v": start["v"] + 2 * ASSESSED_MOVE})
+    assert assessed_concepts(model, start) == {"v"}
+
+
 def test_a_learner_who_has_answered_nothing_is_not_called_shaky(client, course, student):
     # Every concept said "Shaky · 30%" (the population's starting guess) to a learner
     # who had answered nothing.
@@ -491,7 +505,8 @@ def test_class_overview_counts_enrolled_learners_who_answered(client, people, co
     assert (o.enrolled, o.answered, o.recent_answers, o.recent_learners) == (2, 1, 2, 1)
     ohm = next(c for c in o.concepts if c.concept.key == "ohms-law")
     assert (ohm.answers, ohm.right, ohm.right_percent, ohm.learners) == (2, 1, 50, 1)
-    assert all(sum(n for _, n in c.bands) == 1 for c in o.concepts)
+    # the one learner is in a band of each concept, or counted as not reached there
+    assert all(sum(n for _, n in c.bands) + c.not_reached == 1 for c in o.concepts)
     divider = next(c for c in o.concepts if c.concept.key == "divider")
     assert (divider.answers, divider.right_percent) == (0, None)
     [m] = o.misconceptions
