@@ -785,6 +785,9 @@ class PathStep:
     start_url: str
     part: int = 1
     concept_keys: tuple[str, ...] = ()  # the concepts' keys, in the same order
+    # False once every item on its concepts is answered right: "practise next" then
+    # goes on to a later step (see next_item_for), and the page says why
+    questions_left: bool = True
 
     @property
     def kind_label(self) -> str:
@@ -854,12 +857,14 @@ class LearnerPath:
                 "than the best possible.")
 
 
-def _path_start_urls(*, learner: User, course: Course) -> tuple[dict[str, str], dict[str, str]]:
+def _path_start_urls(*, learner: User, course: Course
+                     ) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """Where to start each concept: its first lesson, and an item to practise it on.
 
     Three queries whatever the course's size. The item is the first in syllabus order
     the learner has not yet answered correctly (else the first), so "Start" on a
-    practice step never lands on something already done.
+    practice step never lands on something already done. The set holds the concepts
+    that still have such an item.
     """
     lesson_of: dict[str, str] = {}
     for key, slug in (Lesson.concepts.through.objects.filter(lesson__course=course)
@@ -878,7 +883,7 @@ def _path_start_urls(*, learner: User, course: Course) -> tuple[dict[str, str], 
         fallback.setdefault(key, item_key)
         if item_id not in done:
             item_of.setdefault(key, item_key)
-    return lesson_of, {**fallback, **item_of}
+    return lesson_of, {**fallback, **item_of}, set(item_of)
 
 
 def learner_path(*, learner: User, course: Course) -> LearnerPath | None:
@@ -892,7 +897,7 @@ def learner_path(*, learner: User, course: Course) -> LearnerPath | None:
         return None
     data = row.plan
     names = dict(course.concepts.values_list("key", "name"))
-    lesson_of, item_of = _path_start_urls(learner=learner, course=course)
+    lesson_of, item_of, open_concepts = _path_start_urls(learner=learner, course=course)
     units = data.get("units", {})
 
     def start(unit: str, covers: list[str], kind: str) -> str:
@@ -915,6 +920,7 @@ def learner_path(*, learner: User, course: Course) -> LearnerPath | None:
             concepts=tuple(names.get(c, c) for c in s["covers"]), effort=float(s["cost"]),
             reason=s["reason"], start_url=start(s["unit"], s["covers"], kind),
             part=int(s.get("part", 1)), concept_keys=tuple(s["covers"]),
+            questions_left=any(c in open_concepts for c in s["covers"]),
         ))
     return LearnerPath(
         steps=tuple(steps),

@@ -516,6 +516,27 @@ def test_another_teacher_cannot_see_the_learner_path(client, course):
                 ).status_code == 403
 
 
+def test_a_step_with_every_question_answered_says_why_practice_moves_on(
+        client, course, student, teacher):
+    # "Practise next" skips a step whose questions are all answered right; the path page
+    # showed that step first with no word of it, and practice opened another.
+    from tutor.models import Attempt
+
+    plan_refresh(learner=student, course=course)
+    first = selectors.learner_path(learner=student, course=course).steps[0]
+    assert first.questions_left
+    for item in course.items.filter(concepts__key__in=first.concept_keys).distinct():
+        # recorded straight, so mastery (and with it the plan) stays as it was
+        Attempt.objects.create(learner=student, item=item, raw_answer="x",
+                               verdict=Attempt.Verdict.CORRECT, idempotency_key=f"q-{item.pk}")
+    path = selectors.learner_path(learner=student, course=course)
+    assert path.steps[0].unit == first.unit and not path.steps[0].questions_left
+    html = get_as(client, student, reverse("path", args=["mini"])).content.decode()
+    assert html.count("Every question on it has been answered right, so") == 2  # card, list
+    teacher_view = get_as(client, teacher, reverse("studio-learner-path", args=["mini", "sam"]))
+    assert "Every question on it has been answered right." in teacher_view.content.decode()
+
+
 def test_studio_course_table_shows_next_step_and_steps_left(client, course, student, teacher):
     plan_refresh(learner=student, course=course)
     html = get_as(client, teacher, reverse("studio-course", args=["mini"])).content.decode()
