@@ -282,7 +282,7 @@ def test_no_page_is_wider_than_a_phone(live_server, transactional_db, browser_pa
                 """() => [...document.querySelectorAll('table.records td, table.records tbody th')]
                    .filter(c => c.getBoundingClientRect().right > 375).length""")
             assert off_screen == 0, f"{path}: {off_screen} cells off screen"
-            if path.endswith(("/knowledge/", f"/studio/{slug}/")):
+            if path.endswith(("/knowledge/", f"/studio/{slug}/", f"/courses/{slug}/")):
                 cells = page.evaluate(
                     """() => [...document.querySelectorAll('table.records td[data-label]')]
                        .map(c => getComputedStyle(c, '::before').content)""")
