@@ -103,12 +103,6 @@ class Constraint:
     rel_tol: float | None = None
     kinds: str = ""
 
-    @property
-    def label(self) -> str:
-        if self.ask is None:
-            return f"count({self.kinds})"
-        return f"|{self.ask}|" if self.absolute else str(self.ask)
-
 
 @dataclass(frozen=True)
 class ConstraintResult:

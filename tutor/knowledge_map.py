@@ -60,8 +60,10 @@ def percent(p: float) -> int:
     return math.floor(100 * p + 1e-9)
 
 
-def band_for(p: float) -> Band:
-    """The band of a mastery probability."""
+def band_for(p: float, *, assessed: bool = True) -> Band:
+    """The band of a mastery probability; :data:`UNASSESSED` when no answer bears on it."""
+    if not assessed:
+        return UNASSESSED
     band = BANDS[0]
     for b in BANDS:
         if p >= b.low:
@@ -246,7 +248,7 @@ def layered_layout(
             else:
                 p = float(mastery.get(slot, 0.0))
                 name = names.get(slot, slot)
-                band = band_for(p) if assessed is None or slot in assessed else UNASSESSED
+                band = band_for(p, assessed=assessed is None or slot in assessed)
                 nodes[slot] = Node(slot, name, _wrap(name), p, band, x, y, d)
             x += slot_w(slot)
     # Where each arrow leaves its prerequisite and reaches its concept: spread along the

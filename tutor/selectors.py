@@ -6,10 +6,10 @@ import functools
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
@@ -193,17 +193,15 @@ def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
     return (lessons[i - 1] if i > 0 else None, lessons[i + 1] if i + 1 < len(lessons) else None)
 
 
-def _path_item(steps: Any, items: list[Item]) -> tuple[int, Item] | None:
-    """The earliest step (its index) with an item left on its concepts, and the first
-    such item in syllabus order; ``items`` are those still to practise, in order."""
-    if not isinstance(steps, list):
-        return None
+def _path_item(steps: list[Sequence[str]], items: list[Item]) -> tuple[int, Item] | None:
+    """The earliest step (its index; each given by its concepts' keys) with an item left
+    on its concepts, and the first such item in syllabus order; ``items`` are those
+    still to practise, in order."""
     by_concept: dict[str, list[Item]] = defaultdict(list)
     for it in items:
         for c in it.concepts.all():
             by_concept[c.key].append(it)
-    for k, step in enumerate(steps):
-        covers = step.get("covers", []) if isinstance(step, dict) else []
+    for k, covers in enumerate(steps):
         found = [by_concept[c][0] for c in covers if by_concept.get(c)]
         if found:
             return k, min(found, key=lambda it: it.order)
@@ -217,7 +215,7 @@ def practice_start(*, learner: User, course: Course,
     if path is None or not path.steps:
         return None
     items, done = _practice_items(learner=learner, course=course)
-    found = _path_item([{"covers": list(s.concept_keys)} for s in path.steps],
+    found = _path_item([s.concept_keys for s in path.steps],
                        [it for it in items if it.pk not in done])
     return None if found is None else path.steps[found[0]]
 
@@ -248,7 +246,9 @@ def next_item_for(*, learner: User, course: Course, after: Item | None = None) -
     skip = None if after is None else after.pk
     row = LearnerPlan.objects.filter(learner=learner, course=course).only("plan").first()
     steps = (row.plan or {}).get("steps", []) if row is not None else []
-    on_path = _path_item(steps, [it for it in items if it.pk not in done and it.pk != skip])
+    covers = [step.get("covers", []) if isinstance(step, dict) else []
+              for step in (steps if isinstance(steps, list) else [])]
+    on_path = _path_item(covers, [it for it in items if it.pk not in done and it.pk != skip])
     if on_path is not None:
         return on_path[1]
     if after is not None:
@@ -588,7 +588,7 @@ def knowledge_map(*, learner: User, course: Course) -> KnowledgeMap:
     layout = layered_layout(graph, mastery, {c.key: c.name for c in concepts},
                             assessed=assessed)
     rows = [KnowledgeRow(c, mastery.get(c.key, 0.0),
-                         band_for(mastery.get(c.key, 0.0)) if c.key in assessed else UNASSESSED,
+                         band_for(mastery.get(c.key, 0.0), assessed=c.key in assessed),
                          counts.get(c.key, 0), list(c.lessons.all())) for c in concepts]
     shown = BANDS if len(assessed) == len(rows) else (*BANDS, UNASSESSED)
     return KnowledgeMap(layout, rows, shown)
@@ -619,6 +619,13 @@ def studio_item_stats(*, course: Course) -> list[ItemStats]:
 
 def course_calibration(*, course: Course) -> CourseCalibration | None:
     return CourseCalibration.objects.filter(course=course).first()
+
+
+def calibration_ran_since(*, course: Course, since: datetime | None) -> bool:
+    """Whether a recalibration of ``course`` ended at or after ``since``: with no broker
+    the task runs as the request commits, and "queued" would then be stale."""
+    return since is not None and CourseCalibration.objects.filter(
+        course=course, last_run_at__gte=since).exists()
 
 
 #: The class overview's window for "recent" activity.

@@ -19,7 +19,14 @@ from django.views.decorators.http import require_GET
 
 from tutor import access, selectors
 from tutor.builder import KINDS as BUILDER_KINDS
-from tutor.builder import answer_from_post, build, rows_from_netlist, rows_from_post, rows_holding
+from tutor.builder import (
+    Row,
+    answer_from_post,
+    build,
+    rows_from_netlist,
+    rows_from_post,
+    rows_holding,
+)
 from tutor.coursefiles import (
     CourseValidationError,
     course_file_bytes,
@@ -118,8 +125,10 @@ def practice_context(request: AuthedRequest, slug: str, item_key: str) -> dict[s
     return context
 
 
-def _builder_from(netlist: str) -> Any:
-    built = build(rows_from_netlist(netlist) if netlist else [])
+def _builder_from(netlist: str, rows: list[Row] | None = None) -> Any:
+    if rows is None:
+        rows = rows_from_netlist(netlist) if netlist else []
+    built = build(rows)
     if built.netlist:
         built.svg = selectors.item_schematic(netlist=built.netlist)
     else:
@@ -131,10 +140,11 @@ def _builder_from(netlist: str) -> Any:
 def _show_design_answer(context: dict[str, Any], netlist: str) -> None:
     """Without JavaScript the answer's redirect rebuilt the builder from the task's given
     part, so the learner's circuit was gone: show the circuit that was checked."""
-    if rows_holding(netlist) is None:  # a typed netlist the builder cannot hold: its box
+    rows = rows_holding(netlist)
+    if rows is None:  # a typed netlist the builder cannot hold: back in its box
         context["netlist_text"] = netlist
     else:
-        context["builder"] = _builder_from(netlist)
+        context["builder"] = _builder_from(netlist, rows)
 
 
 @require_GET

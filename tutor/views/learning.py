@@ -206,10 +206,7 @@ def studio_overview(request: AuthedRequest, slug: str) -> HttpResponse:
 def studio_recalibrate(request: AuthedRequest, slug: str) -> HttpResponse:
     course = access.course_for_editor(request.user, slug)
     asked = calibration_request(course=course).requested_at
-    now = selectors.course_calibration(course=course)
-    if now is not None and now.last_run_at is not None and asked is not None \
-            and now.last_run_at >= asked:
-        # it ran at once (no broker: tasks run eagerly), so "queued" would be stale
+    if selectors.calibration_ran_since(course=course, since=asked):
         messages.success(request, "Recalibration ran: the note below says what it did.")
     else:
         messages.success(request, "Recalibration queued; the note and the table below show "
